@@ -1,0 +1,654 @@
+"""SqlStore: the MetadataStore port on SQLAlchemy 2 (SQLite or PostgreSQL).
+
+Each method is one transaction. Rows (``*Row``) never leave this module: they
+are converted to the domain's dataclasses at the boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, Text, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from hubcity.adapters.db.tables import (
+    ApiTokenRow,
+    DatasetRow,
+    JobRow,
+    MembershipRow,
+    OrgRow,
+    ResourceRow,
+    UserRow,
+    VersionRow,
+)
+from hubcity.domain.accounts import ApiToken, Membership, Org, OrgKind, Role, User
+from hubcity.domain.datasets import Dataset, Resource, Version, Visibility
+from hubcity.domain.jobs import Job, JobState
+from hubcity.errors import AlreadyExists, NotFound
+from hubcity.ports import DatasetFilter, ReadScope
+
+__all__ = ["SqlStore"]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything in hubcity is UTC-aware."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _org(row: OrgRow, parent_slug: str | None = None) -> Org:
+    return Org(
+        id=row.id,
+        slug=row.slug,
+        title=row.title,
+        title_en=row.title_en,
+        kind=OrgKind(row.kind),
+        parent_id=row.parent_id,
+        parent_slug=parent_slug,
+        description=row.description,
+        created_at=_aware(row.created_at),
+    )
+
+
+def _user(row: UserRow) -> User:
+    return User(
+        id=row.id,
+        username=row.username,
+        display_name=row.display_name,
+        email=row.email,
+        sysadmin=row.sysadmin,
+        active=row.active,
+        created_at=_aware(row.created_at),
+        memberships=tuple(
+            Membership(org_id=m.org_id, org_slug=m.org.slug, org_kind=OrgKind(m.org.kind), role=Role(m.role))
+            for m in row.memberships
+        ),
+    )
+
+
+def _token(row: ApiTokenRow) -> ApiToken:
+    created = _aware(row.created_at)
+    assert created is not None
+    return ApiToken(
+        id=row.id,
+        user_id=row.user_id,
+        name=row.name,
+        prefix=row.prefix,
+        created_at=created,
+        expires_at=_aware(row.expires_at),
+        last_used_at=_aware(row.last_used_at),
+        revoked_at=_aware(row.revoked_at),
+    )
+
+
+def _version(row: VersionRow) -> Version:
+    created = _aware(row.created_at)
+    assert created is not None
+    return Version(
+        id=row.id,
+        resource_id=row.resource_id,
+        number=row.number,
+        created_at=created,
+        created_by=row.created_by_name,
+        filename=row.filename,
+        format=row.format,
+        row_count=row.row_count,
+        column_count=row.column_count,
+        size_bytes=row.size_bytes,
+        parquet_key=row.parquet_key,
+        source_key=row.source_key,
+        checksum=row.checksum,
+        source_encoding=row.source_encoding,
+        delimiter=row.delimiter,
+        header_row=row.header_row,
+        sheet=row.sheet,
+        sheets=list(row.sheets or []),
+        columns=list(row.columns or []),
+        quality=dict(row.quality or {}),
+        warnings=list(row.warnings or []),
+        options=dict(row.options or {}),
+    )
+
+
+def _resource(row: ResourceRow, version_count: int = 0) -> Resource:
+    created, updated = _aware(row.created_at), _aware(row.updated_at)
+    assert created is not None and updated is not None
+    return Resource(
+        id=row.id,
+        dataset_id=row.dataset_id,
+        name=row.name,
+        title=row.title,
+        created_at=created,
+        updated_at=updated,
+        current=_version(row.current_version) if row.current_version else None,
+        version_count=version_count,
+    )
+
+
+def _dataset(row: DatasetRow) -> Dataset:
+    formats = sorted({r.current_version.format for r in row.resources if r.current_version})
+    scores = [r.current_version.quality_score for r in row.resources if r.current_version]
+    known = [s for s in scores if s is not None]
+    return Dataset(
+        id=row.id,
+        name=row.name,
+        title=row.title,
+        title_en=row.title_en,
+        description=row.description,
+        owner_org_id=row.owner_org_id,
+        owner_org_slug=row.owner_org.slug,
+        owner_org_title=row.owner_org.title,
+        visibility=Visibility(row.visibility),
+        keywords=list(row.keywords or []),
+        theme=row.theme,
+        licence=row.licence,
+        update_cycle=row.update_cycle,
+        contact_name=row.contact_name,
+        contact_email=row.contact_email,
+        contact_phone=row.contact_phone,
+        temporal_start=row.temporal_start,
+        temporal_end=row.temporal_end,
+        spatial_coverage=row.spatial_coverage,
+        created_at=_aware(row.created_at),
+        updated_at=_aware(row.updated_at),
+        view_count=row.view_count,
+        download_count=row.download_count,
+        formats=tuple(formats),
+        quality_score=round(sum(known) / len(known), 2) if known else None,
+    )
+
+
+def _job(row: JobRow, dataset_name: str | None = None, version_number: int | None = None) -> Job:
+    created = _aware(row.created_at)
+    assert created is not None
+    return Job(
+        id=row.id,
+        kind=row.kind,
+        state=JobState(row.state),
+        created_at=created,
+        dataset_id=row.dataset_id,
+        dataset_name=dataset_name,
+        resource_name=row.resource_name,
+        version_id=row.version_id,
+        version_number=version_number,
+        created_by=row.created_by,
+        params=dict(row.params or {}),
+        bytes_done=row.bytes_done,
+        bytes_total=row.bytes_total,
+        rows_done=row.rows_done,
+        stage=row.stage,
+        message=row.message,
+        error=row.error,
+        started_at=_aware(row.started_at),
+        finished_at=_aware(row.finished_at),
+    )
+
+
+class SqlStore:
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # -- organisations -------------------------------------------------------------------
+    def create_org(
+        self, *, slug: str, title: str, title_en: str, kind: str, parent_id: int | None, description: str
+    ) -> Org:
+        try:
+            with self._tx() as s:
+                row = OrgRow(
+                    slug=slug,
+                    title=title,
+                    title_en=title_en,
+                    kind=kind,
+                    parent_id=parent_id,
+                    description=description,
+                    created_at=_now(),
+                )
+                s.add(row)
+                s.flush()
+                parent = s.get(OrgRow, parent_id) if parent_id else None
+                return _org(row, parent.slug if parent else None)
+        except IntegrityError as exc:
+            raise AlreadyExists(
+                f"기관 '{slug}'이(가) 이미 있습니다.", f"Organisation '{slug}' already exists."
+            ) from exc
+
+    def _org_with_parent(self, s: Session, row: OrgRow | None) -> Org | None:
+        if row is None:
+            return None
+        parent = s.get(OrgRow, row.parent_id) if row.parent_id else None
+        return _org(row, parent.slug if parent else None)
+
+    def find_org(self, slug: str) -> Org | None:
+        with self._tx() as s:
+            return self._org_with_parent(s, s.scalar(select(OrgRow).where(OrgRow.slug == slug)))
+
+    def find_org_by_id(self, org_id: int) -> Org | None:
+        with self._tx() as s:
+            return self._org_with_parent(s, s.get(OrgRow, org_id))
+
+    def list_orgs(self) -> list[Org]:
+        with self._tx() as s:
+            rows = list(s.scalars(select(OrgRow).order_by(OrgRow.id)))
+            slugs = {r.id: r.slug for r in rows}
+            return [_org(r, slugs.get(r.parent_id) if r.parent_id else None) for r in rows]
+
+    def count_datasets_by_org(self, scope: ReadScope) -> dict[int, int]:
+        with self._tx() as s:
+            stmt: Select[Any] = select(DatasetRow.owner_org_id, func.count()).where(
+                DatasetRow.deleted_at.is_(None)
+            )
+            stmt = _scoped(stmt, scope).group_by(DatasetRow.owner_org_id)
+            return {int(row[0]): int(row[1]) for row in s.execute(stmt)}
+
+    # -- users ---------------------------------------------------------------------------
+    def create_user(
+        self, *, username: str, display_name: str, email: str, password_hash: str | None, sysadmin: bool
+    ) -> User:
+        try:
+            with self._tx() as s:
+                row = UserRow(
+                    username=username,
+                    display_name=display_name,
+                    email=email,
+                    password_hash=password_hash,
+                    sysadmin=sysadmin,
+                    active=True,
+                    created_at=_now(),
+                )
+                s.add(row)
+                s.flush()
+                return _user(row)
+        except IntegrityError as exc:
+            raise AlreadyExists(
+                f"사용자 '{username}'이(가) 이미 있습니다.", f"User '{username}' already exists."
+            ) from exc
+
+    def find_user(self, username: str) -> User | None:
+        with self._tx() as s:
+            row = s.scalar(select(UserRow).where(UserRow.username == username))
+            return _user(row) if row else None
+
+    def find_user_by_id(self, user_id: int) -> User | None:
+        with self._tx() as s:
+            row = s.get(UserRow, user_id)
+            return _user(row) if row else None
+
+    def password_hash(self, user_id: int) -> str | None:
+        with self._tx() as s:
+            return s.scalar(select(UserRow.password_hash).where(UserRow.id == user_id))
+
+    def set_password_hash(self, user_id: int, password_hash: str) -> None:
+        with self._tx() as s:
+            s.execute(update(UserRow).where(UserRow.id == user_id).values(password_hash=password_hash))
+
+    def set_membership(self, user_id: int, org_id: int, role: str) -> None:
+        with self._tx() as s:
+            row = s.scalar(
+                select(MembershipRow).where(MembershipRow.user_id == user_id, MembershipRow.org_id == org_id)
+            )
+            if row is None:
+                s.add(MembershipRow(user_id=user_id, org_id=org_id, role=role))
+            else:
+                row.role = role
+
+    def list_users(self) -> list[User]:
+        with self._tx() as s:
+            return [_user(r) for r in s.scalars(select(UserRow).order_by(UserRow.id))]
+
+    def list_org_members(self, org_id: int) -> list[tuple[User, str]]:
+        with self._tx() as s:
+            rows = s.scalars(
+                select(MembershipRow).where(MembershipRow.org_id == org_id).order_by(MembershipRow.id)
+            )
+            return [(_user(m.user), m.role) for m in rows]
+
+    # -- tokens --------------------------------------------------------------------------
+    def create_token(
+        self, *, user_id: int, name: str, prefix: str, token_hash: str, expires_at: datetime | None
+    ) -> ApiToken:
+        with self._tx() as s:
+            row = ApiTokenRow(
+                user_id=user_id,
+                name=name,
+                prefix=prefix,
+                token_hash=token_hash,
+                created_at=_now(),
+                expires_at=expires_at,
+            )
+            s.add(row)
+            s.flush()
+            return _token(row)
+
+    def find_token_by_hash(self, token_hash: str) -> ApiToken | None:
+        with self._tx() as s:
+            row = s.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash))
+            return _token(row) if row else None
+
+    def touch_token(self, token_id: int, now: datetime) -> None:
+        with self._tx() as s:
+            s.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=now))
+
+    def revoke_token(self, token_id: int, now: datetime) -> None:
+        with self._tx() as s:
+            s.execute(
+                update(ApiTokenRow)
+                .where(ApiTokenRow.id == token_id, ApiTokenRow.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+
+    def list_tokens(self, user_id: int) -> list[ApiToken]:
+        with self._tx() as s:
+            rows = s.scalars(
+                select(ApiTokenRow).where(ApiTokenRow.user_id == user_id).order_by(ApiTokenRow.id)
+            )
+            return [_token(r) for r in rows]
+
+    # -- datasets ------------------------------------------------------------------------
+    def create_dataset(self, fields: dict[str, Any]) -> Dataset:
+        now = _now()
+        try:
+            with self._tx() as s:
+                row = DatasetRow(**fields, created_at=now, updated_at=now)
+                s.add(row)
+                s.flush()
+                s.refresh(row)
+                return _dataset(row)
+        except IntegrityError as exc:
+            name = fields.get("name")
+            raise AlreadyExists(
+                f"데이터셋 '{name}'이(가) 이미 있습니다.", f"Dataset '{name}' already exists."
+            ) from exc
+
+    def find_dataset(self, name: str) -> Dataset | None:
+        with self._tx() as s:
+            row = s.scalar(select(DatasetRow).where(DatasetRow.name == name, DatasetRow.deleted_at.is_(None)))
+            return _dataset(row) if row else None
+
+    def find_dataset_by_id(self, dataset_id: int) -> Dataset | None:
+        with self._tx() as s:
+            row = s.get(DatasetRow, dataset_id)
+            return _dataset(row) if row and row.deleted_at is None else None
+
+    def _filtered(self, scope: ReadScope, flt: DatasetFilter, skip: str | None = None) -> Select[Any]:
+        stmt: Select[Any] = select(DatasetRow).where(DatasetRow.deleted_at.is_(None))
+        stmt = _scoped(stmt, scope)
+        if flt.q:
+            for word in flt.q.split():
+                like = f"%{word.lower()}%"
+                stmt = stmt.where(
+                    or_(
+                        func.lower(DatasetRow.title).like(like),
+                        func.lower(DatasetRow.title_en).like(like),
+                        func.lower(DatasetRow.description).like(like),
+                        func.lower(DatasetRow.name).like(like),
+                        func.lower(func.cast(DatasetRow.keywords, Text())).like(like),
+                    )
+                )
+        if flt.org and skip != "org":
+            stmt = stmt.where(DatasetRow.owner_org.has(OrgRow.slug == flt.org))
+        if flt.theme and skip != "theme":
+            stmt = stmt.where(DatasetRow.theme == flt.theme)
+        if flt.licence and skip != "licence":
+            stmt = stmt.where(DatasetRow.licence == flt.licence)
+        if flt.visibility and skip != "visibility":
+            stmt = stmt.where(DatasetRow.visibility == flt.visibility)
+        if flt.format and skip != "format":
+            stmt = stmt.where(
+                DatasetRow.resources.any(
+                    ResourceRow.current_version.has(VersionRow.format == flt.format.lower())
+                )
+            )
+        return stmt
+
+    def list_datasets(self, scope: ReadScope, flt: DatasetFilter) -> tuple[list[Dataset], int]:
+        with self._tx() as s:
+            stmt = self._filtered(scope, flt)
+            total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+            order: Any = {
+                "created": DatasetRow.created_at.desc(),
+                "popular": (DatasetRow.view_count + 3 * DatasetRow.download_count).desc(),
+                "title": DatasetRow.title.asc(),
+            }.get(flt.sort, DatasetRow.updated_at.desc())
+            rows = s.scalars(stmt.order_by(order, DatasetRow.id.desc()).limit(flt.limit).offset(flt.offset))
+            return [_dataset(r) for r in rows.unique()], int(total)
+
+    def facet_counts(self, scope: ReadScope, flt: DatasetFilter) -> dict[str, dict[str, int]]:
+        """Counts per facet value among what the scope may read (each facet ignores its own filter)."""
+        out: dict[str, dict[str, int]] = {}
+        with self._tx() as s:
+            for facet, column in (("theme", DatasetRow.theme), ("licence", DatasetRow.licence)):
+                sub = self._filtered(scope, flt, skip=facet).with_only_columns(column).subquery()
+                rows = s.execute(select(sub.c[0], func.count()).group_by(sub.c[0]))
+                out[facet] = {str(k): int(n) for k, n in rows if k}
+            sub = self._filtered(scope, flt, skip="org").with_only_columns(DatasetRow.owner_org_id).subquery()
+            rows = s.execute(
+                select(OrgRow.slug, func.count()).join(sub, sub.c[0] == OrgRow.id).group_by(OrgRow.slug)
+            )
+            out["org"] = {str(k): int(n) for k, n in rows}
+            sub = self._filtered(scope, flt, skip="format").with_only_columns(DatasetRow.id).subquery()
+            rows = s.execute(
+                select(VersionRow.format, func.count(func.distinct(ResourceRow.dataset_id)))
+                .join(ResourceRow, ResourceRow.current_version_id == VersionRow.id)
+                .join(sub, sub.c[0] == ResourceRow.dataset_id)
+                .group_by(VersionRow.format)
+            )
+            out["format"] = {str(k): int(n) for k, n in rows}
+        return out
+
+    def update_dataset(self, dataset_id: int, fields: dict[str, Any]) -> Dataset:
+        with self._tx() as s:
+            row = s.get(DatasetRow, dataset_id)
+            if row is None or row.deleted_at is not None:
+                raise NotFound.of("데이터셋", "Dataset", str(dataset_id))
+            for key, value in fields.items():
+                setattr(row, key, value)
+            row.updated_at = _now()
+            s.flush()
+            return _dataset(row)
+
+    def delete_dataset(self, dataset_id: int, now: datetime) -> None:
+        with self._tx() as s:
+            row = s.get(DatasetRow, dataset_id)
+            if row is not None:
+                row.deleted_at = now
+                # free the name for reuse; the rows and files stay for the record
+                row.name = f"{row.name}~deleted-{row.id}"[:100]
+
+    def count_usage(self, dataset_id: int, *, views: int = 0, downloads: int = 0) -> None:
+        with self._tx() as s:
+            s.execute(
+                update(DatasetRow)
+                .where(DatasetRow.id == dataset_id)
+                .values(
+                    view_count=DatasetRow.view_count + views,
+                    download_count=DatasetRow.download_count + downloads,
+                )
+            )
+
+    # -- resources and versions ------------------------------------------------------------
+    def _version_counts(self, s: Session, resource_ids: list[int]) -> dict[int, int]:
+        if not resource_ids:
+            return {}
+        rows = s.execute(
+            select(VersionRow.resource_id, func.count())
+            .where(VersionRow.resource_id.in_(resource_ids))
+            .group_by(VersionRow.resource_id)
+        )
+        return {int(r): int(n) for r, n in rows}
+
+    def list_resources(self, dataset_id: int) -> list[Resource]:
+        with self._tx() as s:
+            rows = list(s.scalars(select(ResourceRow).where(ResourceRow.dataset_id == dataset_id)))
+            counts = self._version_counts(s, [r.id for r in rows])
+            return [_resource(r, counts.get(r.id, 0)) for r in sorted(rows, key=lambda r: r.id)]
+
+    def find_resource(self, dataset_id: int, name: str) -> Resource | None:
+        with self._tx() as s:
+            row = s.scalar(
+                select(ResourceRow).where(ResourceRow.dataset_id == dataset_id, ResourceRow.name == name)
+            )
+            if row is None:
+                return None
+            return _resource(row, self._version_counts(s, [row.id]).get(row.id, 0))
+
+    def ensure_resource(self, dataset_id: int, name: str, title: str) -> Resource:
+        """The resource ``name`` of the dataset, created if missing (safe when two uploads race)."""
+        for _attempt in range(3):
+            found = self.find_resource(dataset_id, name)
+            if found is not None:
+                return found
+            try:
+                with self._tx() as s:
+                    now = _now()
+                    row = ResourceRow(
+                        dataset_id=dataset_id, name=name, title=title, created_at=now, updated_at=now
+                    )
+                    s.add(row)
+                    s.flush()
+                    return _resource(row, 0)
+            except IntegrityError:
+                continue
+        raise AlreadyExists(
+            f"리소스 '{name}'을(를) 만들 수 없습니다.", f"Resource '{name}' could not be created."
+        )
+
+    def add_version(self, resource_id: int, fields: dict[str, Any]) -> Version:
+        """Publish a new version: number it, make it the default, touch the dataset, in one transaction."""
+        for _attempt in range(5):
+            try:
+                with self._tx() as s:
+                    number = (
+                        s.scalar(
+                            select(func.max(VersionRow.number)).where(VersionRow.resource_id == resource_id)
+                        )
+                        or 0
+                    ) + 1
+                    row = VersionRow(resource_id=resource_id, number=number, created_at=_now(), **fields)
+                    s.add(row)
+                    s.flush()
+                    resource = s.get(ResourceRow, resource_id)
+                    assert resource is not None
+                    resource.current_version_id = row.id
+                    resource.updated_at = row.created_at
+                    s.execute(
+                        update(DatasetRow)
+                        .where(DatasetRow.id == resource.dataset_id)
+                        .values(updated_at=row.created_at)
+                    )
+                    return _version(row)
+            except IntegrityError:
+                continue  # another upload took this number at the same moment: take the next
+        raise AlreadyExists("버전 번호를 정할 수 없습니다.", "Could not number the new version.")
+
+    def list_versions(self, resource_id: int) -> list[Version]:
+        with self._tx() as s:
+            rows = s.scalars(
+                select(VersionRow)
+                .where(VersionRow.resource_id == resource_id)
+                .order_by(VersionRow.number.desc())
+            )
+            return [_version(r) for r in rows]
+
+    def find_version(self, resource_id: int, number: int) -> Version | None:
+        with self._tx() as s:
+            row = s.scalar(
+                select(VersionRow).where(VersionRow.resource_id == resource_id, VersionRow.number == number)
+            )
+            return _version(row) if row else None
+
+    # -- jobs ----------------------------------------------------------------------------
+    def create_job(self, job: Job) -> Job:
+        with self._tx() as s:
+            s.add(
+                JobRow(
+                    id=job.id,
+                    kind=job.kind,
+                    state=str(job.state),
+                    dataset_id=job.dataset_id,
+                    resource_name=job.resource_name,
+                    created_by=job.created_by,
+                    params=job.params,
+                    bytes_total=job.bytes_total,
+                    created_at=job.created_at,
+                )
+            )
+        found = self.find_job(job.id)
+        assert found is not None
+        return found
+
+    def find_job(self, job_id: str) -> Job | None:
+        with self._tx() as s:
+            row = s.get(JobRow, job_id)
+            if row is None:
+                return None
+            dataset_name = s.scalar(select(DatasetRow.name).where(DatasetRow.id == row.dataset_id))
+            number = (
+                s.scalar(select(VersionRow.number).where(VersionRow.id == row.version_id))
+                if row.version_id
+                else None
+            )
+            return _job(row, dataset_name, number)
+
+    def update_job(self, job_id: str, fields: dict[str, Any]) -> None:
+        with self._tx() as s:
+            s.execute(update(JobRow).where(JobRow.id == job_id).values(**fields))
+
+    def claim_job(self, job_id: str, now: datetime) -> bool:
+        """Move a queued job to running; False when another worker already has it."""
+        with self._tx() as s:
+            result = s.execute(
+                update(JobRow)
+                .where(JobRow.id == job_id, JobRow.state == str(JobState.QUEUED))
+                .values(state=str(JobState.RUNNING), started_at=now, heartbeat_at=now)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def fail_stale_jobs(self, heartbeat_before: datetime, error: dict[str, Any], now: datetime) -> int:
+        with self._tx() as s:
+            result = s.execute(
+                update(JobRow)
+                .where(
+                    JobRow.state == str(JobState.RUNNING),
+                    or_(JobRow.heartbeat_at.is_(None), JobRow.heartbeat_at < heartbeat_before),
+                )
+                .values(state=str(JobState.FAILED), error=error, finished_at=now, message=error["message"])
+            )
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def list_jobs(self, dataset_id: int | None = None, limit: int = 20) -> list[Job]:
+        with self._tx() as s:
+            stmt = select(JobRow).order_by(JobRow.created_at.desc()).limit(limit)
+            if dataset_id is not None:
+                stmt = stmt.where(JobRow.dataset_id == dataset_id)
+            return [_job(r) for r in s.scalars(stmt)]
+
+
+def _scoped(stmt: Select[Any], scope: ReadScope) -> Select[Any]:
+    """Limit a dataset query to what a scope may read — in SQL, so counts and pages agree."""
+    if scope.everything:
+        return stmt
+    allowed = [DatasetRow.visibility == "public"]
+    if scope.internal:
+        allowed.append(DatasetRow.visibility == "internal")
+    if scope.org_ids:
+        allowed.append(
+            and_(
+                DatasetRow.visibility.in_(["internal", "restricted"]),
+                DatasetRow.owner_org_id.in_(sorted(scope.org_ids)),
+            )
+        )
+    return stmt.where(or_(*allowed))

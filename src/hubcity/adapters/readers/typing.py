@@ -1,0 +1,265 @@
+"""Column types inferred over the whole raw table, then cast into the final Parquet.
+
+Inference is vectorised in DuckDB (RE2 regexes) and runs in two steps: the
+first 20,000 rows eliminate the candidate types that cannot hold (free text
+loses every candidate here, cheaply), then the surviving candidates are checked
+against *every* row. A column gets the most specific type that all its
+non-null values satisfy (see ``hubcity.domain.typing_rules``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from hubcity.adapters.readers._raw import RawTable, quote_ident, sql_literal
+from hubcity.domain.ingest import ColumnType, IngestOptions, IngestWarning
+from hubcity.domain.typing_rules import (
+    BOOLEAN_FALSE,
+    BOOLEAN_TRUE,
+    DATE_COMPACT_RE,
+    DATE_PARTS_RE,
+    DATE_RE,
+    DECIMAL_RE,
+    INTEGER_RE,
+    LEADING_ZERO_RE,
+    MAX_YEAR,
+    MIN_YEAR,
+    NULL_TOKENS,
+    TIMESTAMP_PARTS_RE,
+    TIMESTAMP_RE,
+    is_code_name,
+)
+from hubcity.errors import IngestError
+
+__all__ = ["TypedColumn", "cast_expression", "guarded_cast", "infer_candidates", "type_table", "value_expr"]
+
+_SAMPLE_ROWS = 20_000
+_DEMOTE = "hubcity-demote:"
+_DEMOTED = re.compile(r"hubcity-demote:(\d+):")
+_ORDER = [ColumnType.BOOLEAN, ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.INTEGER, ColumnType.DECIMAL]
+_WS = sql_literal(" \t\r\n\u00a0\u3000")
+
+
+def _set(values: frozenset[str]) -> str:
+    return "(" + ", ".join(sql_literal(v) for v in sorted(values)) + ")"
+
+
+def value_expr(col: str) -> str:
+    """The trimmed value, or NULL for the null tokens."""
+    t = f"trim({col}, {_WS})"
+    return f"(CASE WHEN lower({t}) IN {_set(NULL_TOKENS)} THEN NULL ELSE {t} END)"
+
+
+def _date(v: str) -> str:
+    compact = (
+        f"CASE WHEN regexp_full_match({v}, {sql_literal(DATE_COMPACT_RE)}) "
+        f"AND substr({v}, 1, 4)::INTEGER BETWEEN {MIN_YEAR} AND {MAX_YEAR} "
+        f"THEN try_strptime({v}, '%Y%m%d')::DATE END"
+    )
+    dotted = (
+        f"CASE WHEN regexp_full_match({v}, {sql_literal(DATE_RE)}) "
+        f"THEN try_cast(regexp_replace({v}, {sql_literal(DATE_PARTS_RE)}, '\\1-\\2-\\3') AS DATE) END"
+    )
+    return f"coalesce({compact}, {dotted})"
+
+
+def _timestamp(v: str) -> str:
+    pat = sql_literal(TIMESTAMP_PARTS_RE)
+    return (
+        f"CASE WHEN regexp_full_match({v}, {sql_literal(TIMESTAMP_RE)}) THEN try_cast("
+        f"regexp_replace({v}, {pat}, '\\1-\\2-\\3 \\4:\\5:') || "
+        f"coalesce(nullif(regexp_extract({v}, {pat}, 6), ''), '00') AS TIMESTAMP) END"
+    )
+
+
+def cast_expression(col: str, ctype: ColumnType) -> str:
+    """SQL turning the raw VARCHAR ``col`` into ``ctype`` (NULL where a value does not cast)."""
+    v = value_expr(col)
+    if ctype is ColumnType.TEXT:
+        return f"nullif({col}, '')"
+    if ctype is ColumnType.INTEGER:
+        return f"try_cast(replace({v}, ',', '') AS BIGINT)"
+    if ctype is ColumnType.DECIMAL:
+        return f"try_cast(replace({v}, ',', '') AS DOUBLE)"
+    if ctype is ColumnType.BOOLEAN:
+        return (
+            f"(CASE WHEN lower({v}) IN {_set(BOOLEAN_TRUE)} THEN true "
+            f"WHEN lower({v}) IN {_set(BOOLEAN_FALSE)} THEN false END)"
+        )
+    if ctype is ColumnType.DATE:
+        return _date(v)
+    return _timestamp(v)
+
+
+def _predicate(col: str, ctype: ColumnType) -> str:
+    v = value_expr(col)
+    no_zero = f"NOT regexp_matches({v}, {sql_literal(LEADING_ZERO_RE)})"
+    if ctype is ColumnType.INTEGER:
+        return (
+            f"(regexp_full_match({v}, {sql_literal(INTEGER_RE)}) AND {no_zero} "
+            f"AND {cast_expression(col, ctype)} IS NOT NULL)"
+        )
+    if ctype is ColumnType.DECIMAL:
+        return f"(regexp_full_match({v}, {sql_literal(DECIMAL_RE)}) AND {no_zero})"
+    return f"({cast_expression(col, ctype)} IS NOT NULL)"
+
+
+@dataclass
+class TypedColumn:
+    name: str
+    original_name: str
+    type: ColumnType
+    cast_failures: int = 0  # non-null values that did not cast (type overrides)
+
+
+def _counts(
+    con: duckdb.DuckDBPyConnection, source: str, checks: list[tuple[str, ColumnType | None]]
+) -> list[int]:
+    if not checks:
+        return []
+    parts = [
+        f"count({value_expr(c)})" if t is None else f"count(*) FILTER (WHERE {_predicate(c, t)})" for c, t in checks
+    ]
+    out: list[int] = []
+    for start in range(0, len(parts), 400):
+        row = con.execute(f"SELECT {', '.join(parts[start : start + 400])} FROM {source}").fetchone()
+        assert row is not None
+        out.extend(int(x) for x in row)
+    return out
+
+
+def infer_candidates(con: duckdb.DuckDBPyConnection, raw: RawTable) -> list[list[ColumnType]]:
+    """For every raw column, the types its first rows allow, most specific first.
+
+    When the table is no longer than the sample this is exact; otherwise the
+    final cast checks every remaining row (``guarded_cast``) and demotes a
+    column to its next candidate when a later value does not fit.
+    """
+    ids = raw.column_ids()
+    path = sql_literal(str(raw.path))
+    candidates = [i for i, n in enumerate(raw.names) if not is_code_name(n)]
+    sample = f"(SELECT * FROM read_parquet({path}) LIMIT {_SAMPLE_ROWS})"
+    checks: list[tuple[str, ColumnType | None]] = []
+    for i in candidates:
+        checks.append((ids[i], None))
+        checks.extend((ids[i], t) for t in _ORDER)
+    counts = _counts(con, sample, checks)
+    out: list[list[ColumnType]] = [[] for _ in ids]
+    step = len(_ORDER) + 1
+    for k, i in enumerate(candidates):
+        block = counts[k * step : (k + 1) * step]
+        if block[0]:
+            out[i] = [t for t, n in zip(_ORDER, block[1:], strict=True) if n == block[0]]
+    return out
+
+
+def guarded_cast(col: str, ctype: ColumnType, index: int) -> str:
+    """The cast, raising a recognisable DuckDB error when a non-null value does not fit."""
+    v = value_expr(col)
+    return (
+        f"(CASE WHEN {v} IS NULL THEN NULL WHEN {_predicate(col, ctype)} THEN {cast_expression(col, ctype)} "
+        f"ELSE error('{_DEMOTE}{index}:') END)"
+    )
+
+
+def type_table(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawTable,
+    dest: Path,
+    *,
+    options: IngestOptions,
+    filename: str,
+) -> tuple[list[TypedColumn], list[IngestWarning]]:
+    """Infer (or take the user's) types and write the final typed Parquet to ``dest``."""
+    ids = raw.column_ids()
+    path = sql_literal(str(raw.path))
+    warnings: list[IngestWarning] = []
+    candidates: list[list[ColumnType]] = [[] for _ in ids]
+    if raw.types is not None:
+        types = list(raw.types)
+    else:
+        candidates = infer_candidates(con, raw)
+        types = [c[0] if c else ColumnType.TEXT for c in candidates]
+    exact = raw.types is not None or raw.row_count <= _SAMPLE_ROWS
+    overridden: list[int] = []
+    known = {n: i for i, n in enumerate(raw.names)}
+    for name, wanted in options.column_types.items():
+        i = known.get(name.strip())
+        if i is None:
+            warnings.append(
+                IngestWarning(
+                    "unknown_column",
+                    f"지정한 열 '{name}'이(가) 파일에 없습니다.",
+                    f"The column '{name}' given a type is not in the file.",
+                    column=name,
+                )
+            )
+            continue
+        try:
+            types[i] = ColumnType(wanted)
+        except ValueError:
+            raise IngestError(
+                f"알 수 없는 열 형식입니다: {wanted}", f"Unknown column type: {wanted}", column=name
+            ) from None
+        overridden.append(i)
+
+    while True:
+        parts = []
+        for i, t in enumerate(types):
+            src = quote_ident(ids[i])
+            if raw.types is None and i not in overridden and not exact and t is not ColumnType.TEXT:
+                expr = guarded_cast(src, t, i)
+            elif raw.types is None:
+                expr = cast_expression(src, t)
+            elif i in overridden:
+                expr = cast_expression(f"CAST({src} AS VARCHAR)", t)
+            else:
+                expr = src
+            parts.append(f"{expr} AS {quote_ident(raw.names[i])}")
+        try:
+            con.execute(
+                f"COPY (SELECT {', '.join(parts)} FROM read_parquet({path})) TO {sql_literal(str(dest))} "
+                "(FORMAT parquet, COMPRESSION snappy)"
+            )
+            break
+        except duckdb.Error as exc:
+            m = _DEMOTED.search(str(exc))
+            if m is None:
+                raise
+            i = int(m.group(1))
+            rest = candidates[i][candidates[i].index(types[i]) + 1 :] if types[i] in candidates[i] else []
+            candidates[i] = rest
+            types[i] = rest[0] if rest else ColumnType.TEXT
+    columns = [TypedColumn(n, o, t) for n, o, t in zip(raw.names, raw.original_names, types, strict=True)]
+    for i in overridden:
+        col = columns[i]
+        if col.type is ColumnType.TEXT:
+            continue
+        src = quote_ident(ids[i])
+        if raw.types is not None:
+            src = f"CAST({src} AS VARCHAR)"
+        failed = (
+            f"SELECT count(*), min(file_row_number) FROM read_parquet({path}, file_row_number=true) "
+            f"WHERE {value_expr(src)} IS NOT NULL AND {cast_expression(src, col.type)} IS NULL"
+        )
+        row = con.execute(failed).fetchone()
+        assert row is not None
+        if row[0]:
+            col.cast_failures = int(row[0])
+            first = int(row[1]) + 1
+            warnings.append(
+                IngestWarning(
+                    "type_override_failed",
+                    f"'{col.name}' 열의 값 {row[0]:,}개를 {col.type}(으)로 바꿀 수 없어 빈 값(null)으로 "
+                    f"두었습니다(첫 번째: {first:,}번째 행).",
+                    f"{row[0]:,} values of column '{col.name}' could not be read as {col.type} and were "
+                    f"set to null (first at data row {first:,}).",
+                    row=first,
+                    column=col.name,
+                )
+            )
+    return columns, warnings

@@ -1,0 +1,97 @@
+"""The composition root: builds hubcity's services from Settings.
+
+The web app, the CLI, job workers and tests all start here, so every surface
+runs the same services over the same adapters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from hubcity.adapters.db.engine import create_db_engine, current_revision, make_sessionmaker, migrate
+from hubcity.adapters.db.store import SqlStore
+from hubcity.adapters.engines.duckdb import EXPORT_FORMATS, DuckTableReader
+from hubcity.adapters.lake import make_lake
+from hubcity.adapters.queue import HueyQueue
+from hubcity.adapters.readers import ingest_file, list_sheets
+from hubcity.domain.ingest import IngestLimits
+from hubcity.services.accounts import AccountService
+from hubcity.services.catalog import CatalogService
+from hubcity.services.resources import ResourceService
+from hubcity.settings import Settings
+
+__all__ = ["Services", "bootstrap"]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    accounts: AccountService
+    catalog: CatalogService
+    resources: ResourceService
+    queue: HueyQueue
+    _started: bool = field(default=False, repr=False)
+
+    def start_workers(self) -> None:
+        """Start in-process job workers (the embedded default); fail jobs a dead worker left behind."""
+        if self._started:
+            return
+        self.resources.recover_stale_jobs()
+        self.queue.start()
+        self._started = True
+
+    def close(self) -> None:
+        self.queue.stop()
+        self._started = False
+        self.engine.dispose()
+
+    def migrate(self) -> str | None:
+        migrate(self.engine)
+        return current_revision(self.engine)
+
+    def schema_ready(self) -> bool:
+        return current_revision(self.engine) is not None
+
+    def sheets(self, path: Path, filename: str) -> list[str]:
+        return list_sheets(path, filename)
+
+
+def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
+    data_dir = settings.data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    engine = create_db_engine(settings.resolved_database_url)
+    store = SqlStore(make_sessionmaker(engine))
+    lake = make_lake(settings.resolved_lake_url, data_dir / "cache")
+    reader = DuckTableReader(
+        threads=settings.query.threads,
+        memory_limit=settings.query.memory_limit,
+        temp_dir=settings.work_dir / "duckdb",
+    )
+    accounts = AccountService(store)
+    catalog = CatalogService(store)
+    limits = IngestLimits(
+        max_columns=settings.ingest.max_columns, max_field_bytes=settings.ingest.max_field_mb * 1024 * 1024
+    )
+    resources = ResourceService(
+        store=store,
+        catalog=catalog,
+        lake=lake,
+        reader=reader,
+        ingestor=ingest_file,
+        work_dir=settings.work_dir,
+        limits=limits,
+        max_upload_bytes=settings.ingest.max_upload_mb * 1024 * 1024,
+        export_formats=EXPORT_FORMATS,
+    )
+    run_immediately = settings.jobs.immediate if immediate is None else immediate
+    queue = HueyQueue(
+        settings.jobs_path, resources.run_job, workers=settings.jobs.workers, immediate=run_immediately
+    )
+    resources.attach_queue(queue)
+    return Services(
+        settings=settings, engine=engine, accounts=accounts, catalog=catalog, resources=resources, queue=queue
+    )

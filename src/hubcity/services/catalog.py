@@ -1,0 +1,152 @@
+"""The catalogue: datasets and their metadata, under each user's rights."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from hubcity.domain.accounts import Actor
+from hubcity.domain.datasets import EDITABLE_FIELDS, Dataset, DatasetDraft, can_edit, can_read
+from hubcity.errors import FieldError, InvalidInput, NotFound, PermissionDenied
+from hubcity.ports import DatasetFilter, MetadataStore, ReadScope
+
+__all__ = ["CatalogService", "DatasetPage", "read_scope", "validation_error"]
+
+
+def read_scope(actor: Actor) -> ReadScope:
+    """The SQL-side twin of ``can_read``: what a listing may return for this actor."""
+    return ReadScope(everything=actor.sysadmin, internal=actor.staff, org_ids=frozenset(actor.roles))
+
+
+def validation_error(exc: ValidationError) -> InvalidInput:
+    errors = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "body"
+        errors.append(FieldError(loc, f"{loc}: {err['msg']}", f"{loc}: {err['msg']}"))
+    first = errors[0].message_en if errors else "invalid input"
+    return InvalidInput(f"입력값이 올바르지 않습니다 — {first}", f"Invalid input — {first}", errors)
+
+
+@dataclass(frozen=True)
+class DatasetPage:
+    items: list[Dataset]
+    total: int
+    limit: int
+    offset: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+class CatalogService:
+    def __init__(self, store: MetadataStore) -> None:
+        self.store = store
+
+    def create_dataset(self, actor: Actor, data: dict[str, Any]) -> Dataset:
+        try:
+            draft = DatasetDraft.model_validate(data)
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+        org = self.store.find_org(draft.owner_org)
+        if org is None:
+            raise InvalidInput(
+                f"기관 '{draft.owner_org}'이(가) 없습니다.",
+                f"No organisation '{draft.owner_org}'.",
+                [FieldError("owner_org", "없는 기관입니다.", "Unknown organisation.")],
+            )
+        if not actor.can_edit_in(org.id):
+            raise PermissionDenied(
+                f"'{org.title}'의 편집자만 데이터셋을 만들 수 있습니다.",
+                f"Only editors of '{org.slug}' can create its datasets.",
+            )
+        fields = draft.model_dump(exclude={"owner_org"})
+        fields["visibility"] = str(draft.visibility)
+        fields["owner_org_id"] = org.id
+        fields["created_by"] = actor.user_id
+        return self.store.create_dataset(fields)
+
+    def find_dataset(self, actor: Actor, name: str) -> Dataset | None:
+        dataset = self.store.find_dataset(name)
+        if dataset is None or not can_read(actor, dataset):
+            return None
+        return dataset
+
+    def get_dataset(self, actor: Actor, name: str) -> Dataset:
+        """The dataset, or NotFound — also when it exists but the actor may not see it (no leaks)."""
+        dataset = self.find_dataset(actor, name)
+        if dataset is None:
+            raise NotFound.of("데이터셋", "Dataset", name)
+        return dataset
+
+    def get_editable(self, actor: Actor, name: str) -> Dataset:
+        dataset = self.get_dataset(actor, name)
+        if not can_edit(actor, dataset):
+            raise PermissionDenied("이 데이터셋을 고칠 권한이 없습니다.", "You may not change this dataset.")
+        return dataset
+
+    def list_datasets(self, actor: Actor, flt: DatasetFilter, *, facets: bool = False) -> DatasetPage:
+        limit = max(1, min(flt.limit, 1000))
+        flt = DatasetFilter(**{**flt.__dict__, "limit": limit, "offset": max(0, flt.offset)})
+        scope = read_scope(actor)
+        items, total = self.store.list_datasets(scope, flt)
+        return DatasetPage(
+            items=items,
+            total=total,
+            limit=flt.limit,
+            offset=flt.offset,
+            facets=self.store.facet_counts(scope, flt) if facets else {},
+        )
+
+    def count_by_org(self, actor: Actor) -> dict[int, int]:
+        return self.store.count_datasets_by_org(read_scope(actor))
+
+    def update_dataset(self, actor: Actor, name: str, changes: dict[str, Any]) -> Dataset:
+        dataset = self.get_editable(actor, name)
+        unknown = set(changes) - EDITABLE_FIELDS
+        if unknown:
+            bad = ", ".join(sorted(unknown))
+            raise InvalidInput(
+                f"바꿀 수 없는 항목입니다: {bad}",
+                f"These fields cannot be changed: {bad}",
+                [FieldError(k, "바꿀 수 없는 항목", "not editable") for k in sorted(unknown)],
+            )
+        current = {
+            "name": dataset.name,
+            "title": dataset.title,
+            "title_en": dataset.title_en,
+            "description": dataset.description,
+            "owner_org": dataset.owner_org_slug,
+            "visibility": str(dataset.visibility),
+            "keywords": dataset.keywords,
+            "theme": dataset.theme,
+            "licence": dataset.licence,
+            "update_cycle": dataset.update_cycle,
+            "contact_name": dataset.contact_name,
+            "contact_email": dataset.contact_email,
+            "contact_phone": dataset.contact_phone,
+            "temporal_start": dataset.temporal_start,
+            "temporal_end": dataset.temporal_end,
+            "spatial_coverage": dataset.spatial_coverage,
+        }
+        try:
+            draft = DatasetDraft.model_validate({**current, **changes})
+        except ValidationError as exc:
+            raise validation_error(exc) from None
+        fields = draft.model_dump(exclude={"name", "owner_org"})
+        fields["visibility"] = str(draft.visibility)
+        if draft.owner_org != dataset.owner_org_slug:
+            org = self.store.find_org(draft.owner_org)
+            if org is None or not actor.can_edit_in(org.id):
+                raise PermissionDenied(
+                    "그 기관으로 옮길 권한이 없습니다.", "You may not move the dataset to that organisation."
+                )
+            fields["owner_org_id"] = org.id
+        return self.store.update_dataset(dataset.id, fields)
+
+    def delete_dataset(self, actor: Actor, name: str) -> None:
+        dataset = self.get_editable(actor, name)
+        self.store.delete_dataset(dataset.id, datetime.now(UTC))
+
+    def record_view(self, dataset: Dataset) -> None:
+        self.store.count_usage(dataset.id, views=1)

@@ -1,0 +1,548 @@
+"""Resources and their versions: uploads become ingest jobs, jobs publish versions.
+
+Publishing is atomic: the new Parquet file and the original upload are put in
+the lake under fresh keys, and only then does one database transaction add the
+version and make it the default. A failed or killed job publishes nothing; the
+previous version stays the default and intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import shutil
+import threading
+import time
+import unicodedata
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from hubcity.domain.accounts import Actor
+from hubcity.domain.datasets import Dataset, Resource, Version, can_edit
+from hubcity.domain.ingest import ColumnType, IngestLimits, IngestOptions, detect_format
+from hubcity.domain.jobs import Job, JobState
+from hubcity.errors import FieldError, IngestError, InvalidInput, NotFound, PermissionDenied, PlatformError
+from hubcity.ports import Ingestor, JobQueue, Lake, MetadataStore, TableReader
+from hubcity.services.catalog import CatalogService
+
+__all__ = ["ExportFile", "ResourceService", "RowsPage", "UploadRequest", "resource_slug"]
+
+log = logging.getLogger(__name__)
+
+_SLUG_CLEAN = re.compile(r"[^a-z0-9]+")
+_STALE_AFTER = timedelta(minutes=2)
+_KNOWN_ENCODINGS = {
+    "utf-8",
+    "utf8",
+    "utf-8-sig",
+    "cp949",
+    "euc-kr",
+    "euckr",
+    "ms949",
+    "uhc",
+    "utf-16",
+    "latin-1",
+}
+
+
+def resource_slug(filename: str) -> str:
+    """A URL-safe resource name from a file name ('광주 인구_2024.csv' → 'data-2024')."""
+    stem = Path(filename).stem
+    ascii_part = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode().lower()
+    slug = _SLUG_CLEAN.sub("-", ascii_part).strip("-")[:80]
+    if not slug or not slug[0].isalnum():
+        slug = f"data-{slug}".strip("-") if slug else "data"
+    return slug
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    dataset: str
+    path: Path  # a local file the caller hands over (it is moved, not copied)
+    filename: str
+    resource: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    column_types: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class RowsPage:
+    columns: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+    version: int
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    path: Path
+    filename: str
+    media_type: str
+
+
+class ResourceService:
+    def __init__(
+        self,
+        *,
+        store: MetadataStore,
+        catalog: CatalogService,
+        lake: Lake,
+        reader: TableReader,
+        ingestor: Ingestor,
+        work_dir: Path,
+        limits: IngestLimits,
+        max_upload_bytes: int,
+        export_formats: dict[str, tuple[str, str]],
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.lake = lake
+        self.reader = reader
+        self.ingestor = ingestor
+        self.work_dir = work_dir
+        self.limits = limits
+        self.max_upload_bytes = max_upload_bytes
+        self.export_formats = export_formats
+        self.queue: JobQueue | None = None
+        self._publish_lock = threading.Lock()
+
+    def attach_queue(self, queue: JobQueue) -> None:
+        self.queue = queue
+
+    # -- uploads -------------------------------------------------------------------------
+    def start_upload(self, actor: Actor, req: UploadRequest, *, enqueue: bool = True) -> Job:
+        """Check the request, keep the file, queue the ingest; returns the queued job.
+
+        With ``enqueue=False`` the caller runs the job itself (``run_job``), as the CLI does to show progress.
+        """
+        dataset = self.catalog.get_dataset(actor, req.dataset)
+        if not can_edit(actor, dataset):
+            req.path.unlink(missing_ok=True)
+            raise PermissionDenied(
+                "이 데이터셋에 파일을 올릴 권한이 없습니다.", "You may not upload files to this dataset."
+            )
+        try:
+            options = self._options(req)
+            name = req.resource or resource_slug(req.filename)
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,99}", name):
+                raise InvalidInput(
+                    "리소스 이름은 영문 소문자, 숫자, '-', '_'만 쓸 수 있습니다.",
+                    "A resource name uses lowercase letters, digits, '-' and '_'.",
+                    [FieldError("resource", "올바르지 않은 이름", "invalid name")],
+                )
+            size = req.path.stat().st_size
+            if size == 0:
+                raise IngestError("빈 파일입니다.", "The file is empty.", file=req.filename)
+            if size > self.max_upload_bytes:
+                raise InvalidInput(
+                    f"파일이 너무 큽니다({size:,} 바이트). 최대 {self.max_upload_bytes:,} 바이트입니다.",
+                    f"The file is too large ({size:,} bytes); the limit is {self.max_upload_bytes:,} bytes.",
+                )
+        except PlatformError:
+            req.path.unlink(missing_ok=True)
+            raise
+        job_id = str(uuid.uuid4())
+        job_dir = self.work_dir / job_id
+        job_dir.mkdir(parents=True, exist_ok=True)
+        kept = job_dir / "source"
+        shutil.move(str(req.path), kept)
+        job = self.store.create_job(
+            Job(
+                id=job_id,
+                kind="ingest",
+                state=JobState.QUEUED,
+                created_at=datetime.now(UTC),
+                dataset_id=dataset.id,
+                resource_name=name,
+                created_by=actor.user_id,
+                bytes_total=size,
+                params={
+                    "filename": Path(req.filename).name,
+                    "source": str(kept),
+                    "options": _options_dict(options),
+                    "by": actor.username,
+                },
+            )
+        )
+        if enqueue:
+            if self.queue is None:
+                raise RuntimeError("no job queue attached")
+            self.queue.enqueue(job.id)
+        return self.store.find_job(job.id) or job
+
+    def _options(self, req: UploadRequest) -> IngestOptions:
+        encoding = (req.encoding or "").strip().lower() or None
+        if encoding and encoding not in _KNOWN_ENCODINGS:
+            raise InvalidInput(
+                f"알 수 없는 인코딩입니다: {req.encoding}",
+                f"Unknown encoding: {req.encoding}",
+                [FieldError("encoding", "utf-8, utf-8-sig, cp949 중 하나", "one of utf-8, utf-8-sig, cp949")],
+            )
+        types: dict[str, ColumnType] = {}
+        for column, type_name in (req.column_types or {}).items():
+            try:
+                types[column] = ColumnType(type_name)
+            except ValueError:
+                allowed = ", ".join(t.value for t in ColumnType)
+                raise InvalidInput(
+                    f"열 '{column}'의 형식 '{type_name}'을(를) 알 수 없습니다. ({allowed})",
+                    f"Column '{column}': unknown type '{type_name}' (use {allowed}).",
+                    [FieldError(f"column_types.{column}", "알 수 없는 형식", "unknown type")],
+                ) from None
+        return IngestOptions(encoding=encoding, sheet=req.sheet or None, column_types=types)
+
+    def retype(
+        self, actor: Actor, dataset_name: str, resource_name: str, column_types: dict[str, str]
+    ) -> Job:
+        """Re-run the newest version's source with some columns' types changed: a new version."""
+        dataset, resource = self._resource(actor, dataset_name, resource_name)
+        if not can_edit(actor, dataset):
+            raise PermissionDenied("열 형식을 바꿀 권한이 없습니다.", "You may not change column types here.")
+        current = resource.current
+        if current is None or not current.is_table:
+            raise InvalidInput("표 형식 버전이 없습니다.", "This resource has no table version to re-type.")
+        known = {c["name"] for c in current.columns}
+        unknown = sorted(set(column_types) - known)
+        if unknown:
+            raise InvalidInput(
+                f"없는 열입니다: {', '.join(unknown)}",
+                f"No such columns: {', '.join(unknown)}",
+                [FieldError(f"column_types.{c}", "없는 열", "unknown column") for c in unknown],
+            )
+        merged = {**current.options.get("column_types", {}), **column_types}
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        copy = self.work_dir / f"retype-{uuid.uuid4()}"
+        with self.lake.open(current.source_key) as src, copy.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+        return self.start_upload(
+            actor,
+            UploadRequest(
+                dataset=dataset.name,
+                path=copy,
+                filename=current.filename,
+                resource=resource.name,
+                encoding=current.options.get("encoding"),
+                sheet=current.sheet,
+                column_types=merged,
+            ),
+        )
+
+    # -- the job itself ----------------------------------------------------------------------
+    def run_job(self, job_id: str) -> None:
+        """Run one ingest job to the end; every failure is recorded on the job, none escapes."""
+        now = datetime.now(UTC)
+        if not self.store.claim_job(job_id, now):
+            return
+        job = self.store.find_job(job_id)
+        assert job is not None
+        source = Path(job.params["source"])
+        job_dir = source.parent
+        put_keys: list[str] = []
+        try:
+            version = self._ingest(job, source, job_dir, put_keys)
+            self.store.update_job(
+                job_id,
+                {
+                    "state": str(JobState.SUCCEEDED),
+                    "version_id": version.id if version else None,
+                    "bytes_done": job.bytes_total,
+                    "stage": "done",
+                    "message": (
+                        f"버전 {version.number} 게시됨 ({version.row_count:,}행)"
+                        if version
+                        else "이전 버전과 같은 파일이라 새 버전을 만들지 않았습니다."
+                    ),
+                    "finished_at": datetime.now(UTC),
+                },
+            )
+        except Exception as exc:  # noqa: BLE001 - every failure must end on the job, not in the worker
+            for key in put_keys:
+                try:
+                    self.lake.delete(key)
+                except Exception:  # noqa: BLE001
+                    log.warning("could not remove %s after a failed ingest", key)
+            self.store.update_job(
+                job_id,
+                {
+                    "state": str(JobState.FAILED),
+                    "error": _error_dict(exc, job.params.get("filename")),
+                    "message": str(exc) if isinstance(exc, PlatformError) else "내부 오류 (internal error)",
+                    "finished_at": datetime.now(UTC),
+                },
+            )
+            if not isinstance(exc, PlatformError):
+                log.exception("ingest job %s failed", job_id)
+        finally:
+            shutil.rmtree(job_dir, ignore_errors=True)
+
+    def _ingest(self, job: Job, source: Path, job_dir: Path, put_keys: list[str]) -> Version | None:
+        assert job.dataset_id is not None and job.resource_name is not None
+        dataset = self.store.find_dataset_by_id(job.dataset_id)
+        if dataset is None:
+            raise NotFound("데이터셋이 삭제되었습니다.", "The dataset was deleted.")
+        filename: str = job.params["filename"]
+        opts = job.params.get("options", {})
+        options = IngestOptions(
+            encoding=opts.get("encoding"),
+            sheet=opts.get("sheet"),
+            column_types={k: ColumnType(v) for k, v in opts.get("column_types", {}).items()},
+        )
+        checksum = _sha256(source)
+        resource = self.store.find_resource(dataset.id, job.resource_name)
+        if (
+            resource is not None
+            and resource.current is not None
+            and resource.current.checksum == checksum
+            and resource.current.options == _options_dict(options)
+        ):
+            return None  # the same file again: nothing new to publish
+
+        progress = _ProgressWriter(self.store, job.id)
+        fmt = detect_format(filename)
+        parquet = job_dir / "data.parquet"
+        outcome = None
+        if fmt is not None:
+            outcome = self.ingestor(
+                source,
+                parquet,
+                filename=filename,
+                options=options,
+                limits=self.limits,
+                progress=progress,
+                work_dir=job_dir,
+            )
+        progress.flush(stage="publishing")
+        token = uuid.uuid4().hex[:12]
+        base = f"datasets/{dataset.id}/{job.resource_name}"
+        suffix = Path(filename).suffix.lower() or ".bin"
+        source_key = f"{base}/source-{token}{suffix}"
+        self.lake.put(source, source_key)
+        put_keys.append(source_key)
+        parquet_key = None
+        if outcome is not None:
+            parquet_key = f"{base}/data-{token}.parquet"
+            self.lake.put(parquet, parquet_key)
+            put_keys.append(parquet_key)
+        with self._publish_lock:
+            resource = self.store.ensure_resource(dataset.id, job.resource_name, Path(filename).stem)
+            fields: dict[str, Any] = {
+                "created_by": job.created_by,
+                "created_by_name": job.params.get("by"),
+                "filename": filename,
+                "format": str(outcome.format) if outcome else (suffix.lstrip(".") or "file"),
+                "size_bytes": source.stat().st_size,
+                "checksum": checksum,
+                "parquet_key": parquet_key,
+                "source_key": source_key,
+                "options": _options_dict(options),
+            }
+            if outcome is not None:
+                fields.update(
+                    source_encoding=outcome.source_encoding,
+                    delimiter=outcome.delimiter,
+                    header_row=outcome.header_row,
+                    sheet=outcome.sheet,
+                    sheets=outcome.sheets,
+                    row_count=outcome.row_count,
+                    column_count=len(outcome.columns),
+                    columns=[c.as_dict() for c in outcome.columns],
+                    quality=outcome.quality.as_dict(),
+                    quality_score=outcome.quality.score,
+                    warnings=[w.as_dict() for w in outcome.warnings],
+                )
+            version = self.store.add_version(resource.id, fields)
+        put_keys.clear()  # published: these files now belong to the version
+        return version
+
+    def recover_stale_jobs(self) -> int:
+        """Mark jobs whose worker died (no heartbeat for two minutes) as failed; nothing was published."""
+        now = datetime.now(UTC)
+        return self.store.fail_stale_jobs(
+            now - _STALE_AFTER,
+            {
+                "code": "interrupted",
+                "message": "작업이 중단되었습니다. 파일을 다시 올려 주세요.",
+                "message_en": "The job was interrupted; upload the file again.",
+            },
+            now,
+        )
+
+    def get_job(self, actor: Actor, job_id: str) -> Job:
+        job = self.store.find_job(job_id)
+        if job is None:
+            raise NotFound.of("작업", "Job", job_id)
+        if actor.sysadmin or (actor.user_id is not None and job.created_by == actor.user_id):
+            return job
+        if job.dataset_id is not None:
+            dataset = self.store.find_dataset_by_id(job.dataset_id)
+            if dataset is not None and can_edit(actor, dataset):
+                return job
+        raise NotFound.of("작업", "Job", job_id)
+
+    def list_jobs(self, actor: Actor, dataset_name: str) -> list[Job]:
+        dataset = self.catalog.get_editable(actor, dataset_name)
+        return self.store.list_jobs(dataset.id)
+
+    # -- reading ------------------------------------------------------------------------------
+    def list_resources(self, actor: Actor, dataset_name: str) -> tuple[Dataset, list[Resource]]:
+        dataset = self.catalog.get_dataset(actor, dataset_name)
+        return dataset, self.store.list_resources(dataset.id)
+
+    def _resource(self, actor: Actor, dataset_name: str, resource_name: str) -> tuple[Dataset, Resource]:
+        dataset = self.catalog.get_dataset(actor, dataset_name)
+        resource = self.store.find_resource(dataset.id, resource_name)
+        if resource is None:
+            raise NotFound.of("리소스", "Resource", resource_name)
+        return dataset, resource
+
+    def get_resource(
+        self, actor: Actor, dataset_name: str, resource_name: str
+    ) -> tuple[Dataset, Resource, list[Version]]:
+        dataset, resource = self._resource(actor, dataset_name, resource_name)
+        return dataset, resource, self.store.list_versions(resource.id)
+
+    def get_version(
+        self, actor: Actor, dataset_name: str, resource_name: str, number: int | None = None
+    ) -> tuple[Dataset, Resource, Version]:
+        dataset, resource = self._resource(actor, dataset_name, resource_name)
+        if number is None:
+            if resource.current is None:
+                raise NotFound("아직 게시된 버전이 없습니다.", "No version has been published yet.")
+            return dataset, resource, resource.current
+        version = self.store.find_version(resource.id, number)
+        if version is None:
+            raise NotFound.of("버전", "Version", str(number))
+        return dataset, resource, version
+
+    def read_rows(
+        self,
+        actor: Actor,
+        dataset_name: str,
+        resource_name: str,
+        *,
+        limit: int = 100,
+        offset: int = 0,
+        version: int | None = None,
+        row_cap: int = 10_000,
+    ) -> RowsPage:
+        if limit < 0 or offset < 0:
+            raise InvalidInput(
+                "limit과 offset은 0 이상이어야 합니다.", "limit and offset must not be negative."
+            )
+        _, _, ver = self.get_version(actor, dataset_name, resource_name, version)
+        if not ver.is_table or ver.parquet_key is None:
+            raise InvalidInput("표 형식이 아닌 파일입니다.", "This resource is a plain file, not a table.")
+        limit = min(limit, row_cap)
+        names = [c["name"] for c in ver.columns]
+        rows = self.reader.read_rows(
+            self.lake.local_path(ver.parquet_key), columns=names, limit=limit, offset=offset
+        )
+        return RowsPage(
+            columns=ver.columns,
+            rows=rows,
+            total=ver.row_count,
+            limit=limit,
+            offset=offset,
+            version=ver.number,
+        )
+
+    def export(
+        self, actor: Actor, dataset_name: str, resource_name: str, fmt: str, *, version: int | None = None
+    ) -> ExportFile:
+        dataset, resource, ver = self.get_version(actor, dataset_name, resource_name, version)
+        if fmt == "source":
+            path = self.lake.local_path(ver.source_key)
+            self.store.count_usage(dataset.id, downloads=1)
+            return ExportFile(path, ver.filename, "application/octet-stream")
+        if fmt not in self.export_formats:
+            allowed = ", ".join([*self.export_formats, "source"])
+            raise InvalidInput(f"형식은 {allowed} 중 하나입니다.", f"format must be one of {allowed}.")
+        if not ver.is_table or ver.parquet_key is None:
+            raise InvalidInput(
+                "표 형식이 아닌 파일은 원본만 내려받을 수 있습니다.",
+                "A plain file downloads as its source only.",
+            )
+        ext, media = self.export_formats[fmt]
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        out = self.work_dir / f"export-{uuid.uuid4().hex}.{ext}"
+        self.reader.export(
+            self.lake.local_path(ver.parquet_key), fmt, out, columns=[c["name"] for c in ver.columns]
+        )
+        self.store.count_usage(dataset.id, downloads=1)
+        suffix = "-cp949" if fmt == "csv-cp949" else ""
+        return ExportFile(out, f"{dataset.name}-{resource.name}-v{ver.number}{suffix}.{ext}", media)
+
+
+class _ProgressWriter:
+    """Writes progress to the job row at most a few times a second (it is also the heartbeat)."""
+
+    def __init__(self, store: MetadataStore, job_id: str, every: float = 0.25) -> None:
+        self.store = store
+        self.job_id = job_id
+        self.every = every
+        self._last = 0.0
+        self._state = (0, 0, 0)
+
+    def __call__(self, bytes_done: int, bytes_total: int, rows_done: int) -> None:
+        self._state = (bytes_done, bytes_total, rows_done)
+        now = time.monotonic()
+        if now - self._last >= self.every:
+            self._last = now
+            self.flush(stage="reading")
+
+    def flush(self, stage: str) -> None:
+        bytes_done, bytes_total, rows_done = self._state
+        fields: dict[str, Any] = {"stage": stage, "heartbeat_at": datetime.now(UTC), "rows_done": rows_done}
+        if bytes_total:
+            fields.update(bytes_done=bytes_done, bytes_total=bytes_total)
+        self.store.update_job(self.job_id, fields)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(4 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _options_dict(options: IngestOptions) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if options.encoding:
+        out["encoding"] = options.encoding
+    if options.sheet:
+        out["sheet"] = options.sheet
+    if options.column_types:
+        out["column_types"] = {k: str(v) for k, v in sorted(options.column_types.items())}
+    return out
+
+
+def _error_dict(exc: BaseException, filename: str | None) -> dict[str, Any]:
+    if isinstance(exc, IngestError):
+        return {
+            "code": exc.code,
+            "message": exc.message,
+            "message_en": exc.message_en,
+            "where": exc.where(),
+            **exc.location.as_dict(),
+        }
+    if isinstance(exc, PlatformError):
+        return {"code": exc.code, "message": exc.message, "message_en": exc.message_en}
+    return {
+        "code": "internal",
+        "message": f"'{filename}'을(를) 처리하는 중 내부 오류가 났습니다. 이전 버전은 그대로입니다.",
+        "message_en": (
+            f"An internal error stopped the ingest of '{filename}'; the previous version is unchanged."
+        ),
+    }
+
+
+ProgressCallback = Callable[[int, int, int], None]

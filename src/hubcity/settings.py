@@ -1,0 +1,115 @@
+"""hubcity's settings, read from the environment with the prefix ``HUBCITY_``.
+
+Nested groups use ``__`` (``HUBCITY_QUERY__ROW_LIMIT=5000``). The four settings a
+first-time operator needs have short names: ``HUBCITY_DATA_DIR``,
+``HUBCITY_DATABASE_URL``, ``HUBCITY_LAKE_URL`` and ``HUBCITY_SECRET_KEY``.
+Nothing is built at import time; ``get_settings()`` is cached and tests build
+``Settings(...)`` directly.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["IngestSettings", "JobSettings", "QuerySettings", "Settings", "WebSettings", "get_settings"]
+
+_PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "secret", "dev-secret-key-not-for-production"}
+DEV_SECRET = "dev-secret-key-not-for-production"
+
+
+class IngestSettings(BaseModel):
+    max_upload_mb: int = Field(4096, description="Largest upload accepted, in MiB.")
+    max_columns: int = Field(2000, description="Most columns a table may have.")
+    max_field_mb: int = Field(10, description="Largest single field (cell) in MiB.")
+    preview_rows: int = Field(100, description="Rows shown in a dataset page's preview.")
+
+
+class JobSettings(BaseModel):
+    workers: int = Field(
+        2, description="Worker threads for ingest and other long jobs in the server process."
+    )
+    immediate: bool = Field(
+        False, description="Run jobs inline in the caller instead of in workers (for scripts and the CLI)."
+    )
+
+
+class QuerySettings(BaseModel):
+    row_limit: int = Field(10_000, description="Most rows one API page or query returns.")
+    timeout_seconds: float = Field(30.0, description="Time limit for one query.")
+    memory_limit: str = Field("1GB", description="DuckDB memory limit for one query or ingest step.")
+    threads: int = Field(2, description="DuckDB threads.")
+
+
+class WebSettings(BaseModel):
+    session_max_age_days: int = Field(14, description="How long a login session lasts, in days.")
+    secure_cookies: bool = Field(False, description="Send the session cookie only over HTTPS.")
+    default_language: Literal["ko", "en"] = Field("ko", description="Language of the UI for new visitors.")
+    public_url: str = Field("http://127.0.0.1:8000", description="Where users reach this server.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HUBCITY_", env_nested_delimiter="__", extra="ignore", validate_default=True
+    )
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="development, test or production; production refuses placeholder secrets."
+    )
+    data_dir: Path = Field(
+        Path("var"), description="Where the SQLite file, the lake and the job queue live (default ./var)."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the metadata database; default SQLite in the data dir. "
+        "PostgreSQL: postgresql+psycopg://user@host/db.",
+    )
+    lake_url: str | None = Field(
+        None,
+        description="Where Parquet files go: a local folder (default <data_dir>/lake) or an fsspec URL "
+        "such as s3://bucket/prefix.",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(DEV_SECRET), description="Signs sessions and CSRF tokens. Must be set in production."
+    )
+    ingest: IngestSettings = Field(default_factory=IngestSettings, description="Upload and ingest limits.")
+    jobs: JobSettings = Field(default_factory=JobSettings, description="Background jobs.")
+    query: QuerySettings = Field(default_factory=QuerySettings, description="Query engine limits.")
+    web: WebSettings = Field(default_factory=WebSettings, description="Web server and UI.")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key.get_secret_value() in _PLACEHOLDER_SECRETS:
+            raise ValueError("HUBCITY_SECRET_KEY must be set to a real secret in production.")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'hubcity.sqlite3').resolve()}"
+
+    @property
+    def resolved_lake_url(self) -> str:
+        return self.lake_url or str((self.data_dir / "lake").resolve())
+
+    @property
+    def jobs_path(self) -> Path:
+        return self.data_dir / "jobs.sqlite3"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def work_dir(self) -> Path:
+        return self.data_dir / "work"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,148 @@
+"""/api/v1/datasets/{name}/resources: uploads, versions, rows and downloads."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse
+
+from hubcity.errors import InvalidInput
+from hubcity.services.resources import UploadRequest
+from hubcity.web.api.schemas import JobRead, ResourceRead, RetypeRequest, RowsRead
+from hubcity.web.deps import ActorDep, ServicesDep
+
+router = APIRouter(prefix="/datasets/{name}/resources", tags=["resources"])
+
+
+async def save_upload(upload: UploadFile, dest_dir: Path) -> Path:
+    """Stream an upload to a file of our own (the service takes it over)."""
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix="upload-")
+    with open(fd, "wb") as out:
+        while chunk := await upload.read(1 << 20):
+            out.write(chunk)
+    return Path(tmp)
+
+
+def parse_column_types(raw: str | None) -> dict[str, str] | None:
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise InvalidInput(
+            'column_types는 {"열": "형식"} 모양의 JSON이어야 합니다.',
+            'column_types must be a JSON object like {"column": "type"}.',
+        )
+    return {str(k): str(v) for k, v in value.items()}
+
+
+@router.get("", response_model=list[ResourceRead], summary="Resources of a dataset")
+def list_resources(name: str, services: ServicesDep, actor: ActorDep) -> list[ResourceRead]:
+    dataset, resources = services.resources.list_resources(actor, name)
+    return [ResourceRead.of(dataset, r) for r in resources]
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=JobRead,
+    summary="Upload a file: a new resource, or a new version of one",
+    description="Answers 202 with the ingest job; poll GET /api/v1/jobs/{id} until it succeeds or fails.",
+)
+async def upload(
+    name: str,
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    file: Annotated[
+        UploadFile, File(description="CSV, TSV, XLSX, XLS, JSON, JSONL or Parquet (or any file)")
+    ],
+    resource: Annotated[str | None, Form()] = None,
+    encoding: Annotated[str | None, Form()] = None,
+    sheet: Annotated[str | None, Form()] = None,
+    column_types: Annotated[str | None, Form(description="JSON object: column → type")] = None,
+) -> JobRead:
+    # check rights before taking the bytes in
+    services.catalog.get_editable(actor, name)
+    path = await save_upload(file, services.settings.uploads_dir)
+    job = services.resources.start_upload(
+        actor,
+        UploadRequest(
+            dataset=name,
+            path=path,
+            filename=Path(file.filename or "upload.bin").name,
+            resource=resource or None,
+            encoding=encoding or None,
+            sheet=sheet or None,
+            column_types=parse_column_types(column_types),
+        ),
+    )
+    return JobRead.of(job)
+
+
+@router.get("/{resource}", response_model=ResourceRead, summary="A resource: columns, profile, versions")
+def get_resource(name: str, resource: str, services: ServicesDep, actor: ActorDep) -> ResourceRead:
+    dataset, res, versions = services.resources.get_resource(actor, name, resource)
+    return ResourceRead.of(dataset, res, versions)
+
+
+@router.get("/{resource}/rows", response_model=RowsRead, summary="Rows of a version, as objects")
+def rows(
+    name: str,
+    resource: str,
+    services: ServicesDep,
+    actor: ActorDep,
+    limit: int = Query(100, ge=0),
+    offset: int = Query(0, ge=0),
+    version: int | None = Query(None, ge=1),
+) -> RowsRead:
+    page = services.resources.read_rows(
+        actor,
+        name,
+        resource,
+        limit=limit,
+        offset=offset,
+        version=version,
+        row_cap=services.settings.query.row_limit,
+    )
+    return RowsRead(**page.__dict__)
+
+
+@router.get(
+    "/{resource}/download",
+    summary="Download a version",
+    description=(
+        "format: csv (UTF-8 with BOM), csv-cp949, xlsx, parquet, json, jsonl, "
+        "or source (the file as uploaded)."
+    ),
+    response_class=FileResponse,
+)
+def download(
+    name: str,
+    resource: str,
+    services: ServicesDep,
+    actor: ActorDep,
+    background: BackgroundTasks,
+    format: str = "csv",
+    version: int | None = Query(None, ge=1),
+) -> FileResponse:
+    export = services.resources.export(actor, name, resource, format, version=version)
+    if format != "source":
+        background.add_task(export.path.unlink, missing_ok=True)
+    return FileResponse(
+        export.path, media_type=export.media_type, filename=export.filename, background=background
+    )
+
+
+@router.post(
+    "/{resource}/retype", status_code=202, response_model=JobRead, summary="Change column types and re-run"
+)
+def retype(name: str, resource: str, body: RetypeRequest, services: ServicesDep, actor: ActorDep) -> JobRead:
+    return JobRead.of(services.resources.retype(actor, name, resource, body.column_types))

@@ -1,0 +1,141 @@
+"""create_app: the ASGI app — native API under /api/v1 and the Korean-first UI.
+
+Every error leaves through the handlers below, in one JSON shape for the APIs
+({"ok": false, "error", "error_en", "errors", "status"}) and as the error page
+for the UI. A user's mistake is never a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from hubcity import __version__
+from hubcity.bootstrap import Services, bootstrap
+from hubcity.errors import PlatformError
+from hubcity.settings import Settings, get_settings
+from hubcity.web.api import accounts, datasets, jobs, orgs, resources
+from hubcity.web.ui import render_error
+from hubcity.web.ui import router as ui_router
+
+__all__ = ["create_app", "error_body"]
+
+log = logging.getLogger(__name__)
+
+_HTTP_MESSAGES = {
+    404: ("요청한 주소를 찾을 수 없습니다.", "Not found."),
+    405: ("허용되지 않는 요청 방식입니다.", "Method not allowed."),
+    413: ("요청이 너무 큽니다.", "Request too large."),
+}
+
+
+def error_body(
+    status: int, message: str, message_en: str, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {"ok": False, "error": message, "error_en": message_en, "errors": errors or [], "status": status}
+
+
+def _wants_json(request: Request) -> bool:
+    path = request.url.path
+    if path.startswith("/api/"):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _respond(
+    request: Request, status: int, message: str, message_en: str, errors: list[dict[str, Any]]
+) -> Response:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if _wants_json(request):
+        return JSONResponse(
+            error_body(status, message, message_en, errors), status_code=status, headers=headers
+        )
+    return render_error(request, status, message, message_en)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
+    settings = settings or (services.settings if services else get_settings())
+    owned = services is None
+    svc = services or bootstrap(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not svc.schema_ready():
+            svc.migrate()
+        svc.start_workers()
+        try:
+            yield
+        finally:
+            if owned:
+                svc.close()
+
+    app = FastAPI(
+        title="hubcity",
+        version=__version__,
+        description="광주 데이터 허브 — data-driven city administration. Native JSON API.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = svc
+    app.state.settings = settings
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key.get_secret_value(),
+        session_cookie="hubcity_session",
+        max_age=settings.web.session_max_age_days * 86400,
+        same_site="lax",
+        https_only=settings.web.secure_cookies,
+    )
+
+    @app.exception_handler(PlatformError)
+    async def _platform_error(request: Request, exc: PlatformError) -> Response:
+        return _respond(request, exc.status, exc.message, exc.message_en, exc.details())
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = []
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+            errors.append(
+                {
+                    "field": loc,
+                    "message": f"{loc}: {err.get('msg')}",
+                    "message_en": f"{loc}: {err.get('msg')}",
+                }
+            )
+        first = errors[0]["message_en"] if errors else "invalid request"
+        return _respond(
+            request, 422, f"요청 값이 올바르지 않습니다 — {first}", f"Invalid request — {first}", errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        ko, en = _HTTP_MESSAGES.get(exc.status_code, (str(exc.detail), str(exc.detail)))
+        return _respond(request, exc.status_code, ko, en, [])
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return _respond(request, 500, "서버 내부 오류가 났습니다.", "Internal server error.", [])
+
+    api_prefix = "/api/v1"
+    for module in (datasets, resources, jobs, orgs, accounts):
+        app.include_router(module.router, prefix=api_prefix)
+
+    @app.get(f"{api_prefix}/status", tags=["status"], summary="Health and version")
+    def status() -> dict[str, Any]:
+        return {"ok": True, "version": __version__, "schema": svc.schema_ready()}
+
+    app.include_router(ui_router)
+    return app
