@@ -223,6 +223,15 @@ def _print_table(
         )
         if m.error:
             print(f"{'':10} ! {m.error}")
+    shown: set[str] = set()
+    for m in ms:
+        detail = m.ok_runs[-1].get("detail") if m.ok_runs else None
+        if not detail or "types" not in detail or m.engine in shown:
+            continue
+        shown.add(m.engine)
+        enc = f"detected {detail['source_encoding']}; " if detail.get("source_encoding") else ""
+        types = ", ".join(f"{k}={v}" for k, v in detail["types"].items())
+        print(f"\n{m.engine} typed ({enc}{m.file}): {types}")
     for check in rss_checks:
         print(
             f"\npeak RSS of hubcity on {check['file_gb']:.2f} GB ({check['rows']:,} rows): "

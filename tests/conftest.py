@@ -127,3 +127,10 @@ def real_data() -> Path:
 
 
 __all__ = ["PASSWORD", "REAL_DATA", "SYSTEM"]
+
+
+@pytest.fixture
+def city_threaded(threaded_services: Services) -> dict[str, object]:
+    from tests.factories import make_city
+
+    return make_city(threaded_services)

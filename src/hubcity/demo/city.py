@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hubcity.demo import generators as gen
+from hubcity.domain.datasets import LICENCES, THEMES, UPDATE_CYCLES
 
 __all__ = [
     "DATASETS",
@@ -35,10 +36,8 @@ __all__ = [
     "VISIBILITIES",
     "ContactSpec",
     "DatasetSpec",
-    "LicenceSpec",
     "OrgSpec",
     "ResourceSpec",
-    "ThemeSpec",
     "UserSpec",
     "dataset_by_name",
     "org_by_slug",
@@ -53,94 +52,8 @@ DEMO_PASSWORD = "hubcity-demo"
 # -- vocabularies -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ThemeSpec:
-    """One of data.go.kr's 16 분류체계 categories."""
-
-    code: str
-    title: str
-    title_en: str
-
-
-THEMES: list[ThemeSpec] = [
-    ThemeSpec("education", "교육", "Education"),
-    ThemeSpec("land-management", "국토관리", "Land management"),
-    ThemeSpec("public-administration", "공공행정", "Public administration"),
-    ThemeSpec("finance", "재정금융", "Public finance"),
-    ThemeSpec("industry-employment", "산업고용", "Industry and employment"),
-    ThemeSpec("social-welfare", "사회복지", "Social welfare"),
-    ThemeSpec("food-health", "식품건강", "Food and health"),
-    ThemeSpec("culture-tourism", "문화관광", "Culture and tourism"),
-    ThemeSpec("healthcare", "보건의료", "Health and medical care"),
-    ThemeSpec("disaster-safety", "재난안전", "Disaster and safety"),
-    ThemeSpec("transport-logistics", "교통물류", "Transport and logistics"),
-    ThemeSpec("environment-weather", "환경기상", "Environment and weather"),
-    ThemeSpec("science-technology", "과학기술", "Science and technology"),
-    ThemeSpec("agriculture-fisheries", "농축수산", "Agriculture, livestock and fisheries"),
-    ThemeSpec("unification-diplomacy-security", "통일외교안보", "Unification, diplomacy and security"),
-    ThemeSpec("law", "법률", "Law"),
-]
-
-
-@dataclass(frozen=True)
-class LicenceSpec:
-    """A licence a dataset may carry: 공공누리 (KOGL) types 1–4, CC BY 4.0 or other."""
-
-    code: str
-    title: str
-    title_en: str
-    url: str | None
-    attribution: bool = True
-    commercial_use: bool = True
-    derivatives: bool = True
-
-
-LICENCES: list[LicenceSpec] = [
-    LicenceSpec(
-        "kogl-1",
-        "공공누리 제1유형: 출처표시",
-        "KOGL Type 1: Attribution",
-        "https://www.kogl.or.kr/info/licenseType1.do",
-    ),
-    LicenceSpec(
-        "kogl-2",
-        "공공누리 제2유형: 출처표시 + 상업적 이용금지",
-        "KOGL Type 2: Attribution + No commercial use",
-        "https://www.kogl.or.kr/info/licenseType2.do",
-        commercial_use=False,
-    ),
-    LicenceSpec(
-        "kogl-3",
-        "공공누리 제3유형: 출처표시 + 변경금지",
-        "KOGL Type 3: Attribution + No derivatives",
-        "https://www.kogl.or.kr/info/licenseType3.do",
-        derivatives=False,
-    ),
-    LicenceSpec(
-        "kogl-4",
-        "공공누리 제4유형: 출처표시 + 상업적 이용금지 + 변경금지",
-        "KOGL Type 4: Attribution + No commercial use + No derivatives",
-        "https://www.kogl.or.kr/info/licenseType4.do",
-        commercial_use=False,
-        derivatives=False,
-    ),
-    LicenceSpec(
-        "cc-by-4.0",
-        "크리에이티브 커먼즈 저작자표시 4.0 국제",
-        "Creative Commons Attribution 4.0 International",
-        "https://creativecommons.org/licenses/by/4.0/",
-    ),
-    LicenceSpec("other", "기타 (이용조건 별도 명시)", "Other (terms stated separately)", None),
-]
-
-# 갱신주기 (update cycle) → English.
-UPDATE_CYCLES: dict[str, str] = {
-    "수시": "as needed",
-    "일간": "daily",
-    "월간": "monthly",
-    "분기": "quarterly",
-    "연간": "yearly",
-}
+# The vocabularies are the domain's own (one source of truth): THEMES, LICENCES and
+# UPDATE_CYCLES map each code to its (Korean, English) labels.
 
 
 # -- organisations --------------------------------------------------------------------------------
@@ -325,8 +238,8 @@ class DatasetSpec:
     owner_org: str  # org slug
     contact: ContactSpec
     keywords: list[str]
-    theme: str  # a ThemeSpec.code
-    licence: str  # a LicenceSpec.code
+    theme: str  # a key of hubcity.domain.datasets.THEMES
+    licence: str  # a key of hubcity.domain.datasets.LICENCES
     update_cycle: str  # a key of UPDATE_CYCLES
     temporal_coverage: str  # ISO 8601 interval, "2024-01-01/2024-12-31"
     spatial_coverage: str
@@ -350,9 +263,9 @@ DATASETS: list[DatasetSpec] = [
         owner_org="self-governance",
         contact=_contact("정민서", "062-613-2931", "self-governance"),
         keywords=["인구", "주민등록", "세대수", "행정동", "인구현황"],
-        theme="public-administration",
+        theme="public-admin",
         licence="kogl-1",
-        update_cycle="월간",
+        update_cycle="monthly",
         temporal_coverage="2025-09-01/2025-09-30",
         spatial_coverage="광주광역시",
         visibility="public",
@@ -379,9 +292,9 @@ DATASETS: list[DatasetSpec] = [
         owner_org="civil-service",
         contact=_contact("한지우", "062-613-2451", "civil-service"),
         keywords=["민원", "주차", "불법주차", "소음", "도로", "쓰레기", "처리기간"],
-        theme="public-administration",
+        theme="public-admin",
         licence="other",
-        update_cycle="일간",
+        update_cycle="daily",
         temporal_coverage="2024-01-01/2024-12-31",
         spatial_coverage="광주광역시",
         visibility="restricted",
@@ -407,9 +320,9 @@ DATASETS: list[DatasetSpec] = [
         owner_org="kepco",
         contact=_contact("정도윤", "061-345-3114", "kepco"),
         keywords=["전력", "전기", "에너지", "사용량", "계약종별"],
-        theme="industry-employment",
+        theme="industry",
         licence="kogl-1",
-        update_cycle="월간",
+        update_cycle="monthly",
         temporal_coverage="2024-01-01/2024-12-31",
         spatial_coverage="광주광역시",
         visibility="public",
@@ -436,9 +349,9 @@ DATASETS: list[DatasetSpec] = [
         owner_org="public-transit",
         contact=_contact("박지민", "062-613-4831", "public-transit"),
         keywords=["버스", "정류장", "정류소", "대중교통", "이용객", "교통카드"],
-        theme="transport-logistics",
+        theme="transport",
         licence="kogl-1",
-        update_cycle="연간",
+        update_cycle="yearly",
         temporal_coverage="2024-01-01/2024-12-31",
         spatial_coverage="광주광역시",
         visibility="public",
@@ -464,9 +377,9 @@ DATASETS: list[DatasetSpec] = [
         owner_org="transport-policy",
         contact=_contact("서하은", "062-613-4771", "transport-policy"),
         keywords=["주차", "공영주차장", "주차장", "주차요금", "위치"],
-        theme="transport-logistics",
+        theme="transport",
         licence="kogl-1",
-        update_cycle="분기",
+        update_cycle="quarterly",
         temporal_coverage="2025-06-30/2025-06-30",
         spatial_coverage="광주광역시",
         visibility="public",
@@ -493,9 +406,9 @@ DATASETS: list[DatasetSpec] = [
         owner_org="seo-gu",
         contact=_contact("최유진", "062-360-7114", "seo-gu"),
         keywords=["어린이보호구역", "스쿨존", "CCTV", "교통안전", "서구"],
-        theme="disaster-safety",
+        theme="safety",
         licence="kogl-1",
-        update_cycle="연간",
+        update_cycle="yearly",
         temporal_coverage="2024-07-24/2024-07-24",
         spatial_coverage="광주광역시 서구",
         visibility="public",
@@ -522,9 +435,9 @@ DATASETS: list[DatasetSpec] = [
         owner_org="ai-policy",
         contact=_contact("김하늘", "062-613-3911", "ai-policy"),
         keywords=["인공지능", "AI", "입주기업", "창업", "첨단3지구", "집적단지"],
-        theme="industry-employment",
+        theme="industry",
         licence="kogl-2",
-        update_cycle="분기",
+        update_cycle="quarterly",
         temporal_coverage="2020-03-02/2025-09-30",
         spatial_coverage="광주광역시 북구 첨단3지구",
         visibility="internal",
@@ -551,9 +464,9 @@ DATASETS: list[DatasetSpec] = [
         owner_org="aica",
         contact=_contact("윤서아", "062-610-3900", "aica"),
         keywords=["실증", "장비", "실증센터", "헬스케어", "자율주행", "에너지"],
-        theme="science-technology",
+        theme="science",
         licence="kogl-1",
-        update_cycle="수시",
+        update_cycle="irregular",
         temporal_coverage="2020-01-01/2025-09-30",
         spatial_coverage="광주광역시",
         visibility="public",
@@ -580,9 +493,9 @@ DATASETS: list[DatasetSpec] = [
         owner_org="climate-air",
         contact=_contact("류현우", "062-613-4221", "climate-air"),
         keywords=["대기질", "미세먼지", "초미세먼지", "오존", "측정소", "환경"],
-        theme="environment-weather",
+        theme="environment",
         licence="kogl-1",
-        update_cycle="일간",
+        update_cycle="daily",
         temporal_coverage="2024-09-01/2024-09-30",
         spatial_coverage="광주광역시",
         visibility="public",
@@ -609,9 +522,9 @@ DATASETS: list[DatasetSpec] = [
         owner_org="investment-industrial",
         contact=_contact("오예린", "062-613-3721", "investment-industrial"),
         keywords=["투자", "투자협약", "업무협약", "MOU", "고용", "산단", "시티세일즈"],
-        theme="industry-employment",
+        theme="industry",
         licence="kogl-1",
-        update_cycle="수시",
+        update_cycle="irregular",
         temporal_coverage="2019-01-01/2025-09-30",
         spatial_coverage="광주광역시",
         visibility="internal",

@@ -41,6 +41,7 @@ __all__ = [
     "INTEGER_RE",
     "LEADING_ZERO_RE",
     "MAX_YEAR",
+    "NUMBER_LIKE_RE",
     "MIN_YEAR",
     "NULL_TOKENS",
     "TIMESTAMP_PARTS_RE",
@@ -62,8 +63,11 @@ BOOLEAN_TRUE: frozenset[str] = frozenset({"y", "yes", "true", "예"})
 BOOLEAN_FALSE: frozenset[str] = frozenset({"n", "no", "false", "아니오", "아니요"})
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
-INTEGER_RE = rf"^[+-]?{_NUM}$"
-DECIMAL_RE = rf"^[+-]?(?:{_NUM}(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+# No leading zero ("0123" is a code, not a number); "0" and "0.5" are numbers.
+_NUM_NO_ZERO = r"(?:[1-9]\d{0,2}(?:,\d{3})+|[1-9]\d*|0)"
+INTEGER_RE = rf"^[+-]?{_NUM_NO_ZERO}$"
+DECIMAL_RE = rf"^[+-]?(?:{_NUM_NO_ZERO}(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
+NUMBER_LIKE_RE = rf"^[+-]?(?:{_NUM}(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$"
 LEADING_ZERO_RE = r"^[+-]?0\d"
 # Year, month and day with one consistent separator (- . /, optionally a trailing dot), or 2023년 1월 12일.
 _DATE_BODY = (
@@ -136,8 +140,6 @@ def infer_type(values: Sequence[str | None], name: str = "") -> ColumnType:
     lowered = [v.lower() for v in vals]
     if all(v in BOOLEAN_TRUE or v in BOOLEAN_FALSE for v in lowered):
         return ColumnType.BOOLEAN
-    if any(_LEADING_ZERO.match(v) for v in vals) and all(_DECIMAL.match(v) for v in vals):
-        return ColumnType.TEXT
     if all(parse_date(v) is not None for v in vals):
         return ColumnType.DATE
     if all(_TIMESTAMP.match(v) for v in vals):
@@ -162,8 +164,8 @@ def find_header_row(rows: Sequence[Sequence[str]]) -> int:
     nonzero = sorted(f for f in filled if f)
     typical = nonzero[len(nonzero) // 2]
     need = max(1, min(typical, -(-typical * 6 // 10)))
-    for i, row in enumerate(rows):
-        if filled[i] >= need:
+    for i, count in enumerate(filled):
+        if count >= need:
             return i
     return 0
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 __all__ = ["create_db_engine", "current_revision", "make_sessionmaker", "migrate"]
 
 _ALEMBIC_DIR = Path(__file__).parent / "alembic"
+# Korean text stays readable (and searchable) inside JSON columns.
+_json_dumps = partial(json.dumps, ensure_ascii=False)
 
 
 def create_db_engine(url: str) -> Engine:
@@ -21,7 +25,9 @@ def create_db_engine(url: str) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, json_serializer=_json_dumps
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -32,7 +38,7 @@ def create_db_engine(url: str) -> Engine:
             cur.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, json_serializer=_json_dumps)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -248,10 +248,10 @@ class SqlStore:
 
     def count_datasets_by_org(self, scope: ReadScope) -> dict[int, int]:
         with self._tx() as s:
-            stmt: Select[Any] = select(DatasetRow.owner_org_id, func.count()).where(
-                DatasetRow.deleted_at.is_(None)
+            base: Any = select(DatasetRow.owner_org_id, func.count())
+            stmt = _scoped(base.where(DatasetRow.deleted_at.is_(None)), scope).group_by(
+                DatasetRow.owner_org_id
             )
-            stmt = _scoped(stmt, scope).group_by(DatasetRow.owner_org_id)
             return {int(row[0]): int(row[1]) for row in s.execute(stmt)}
 
     # -- users ---------------------------------------------------------------------------

@@ -131,7 +131,9 @@ def _ingest(
     sheets: list[str] = []
     raw: RawTable
     if fmt in (SourceFormat.CSV, SourceFormat.TSV):
-        text = prepare_text(src, filename=filename, declared=options.encoding, work_dir=scratch, progress=progress)
+        text = prepare_text(
+            src, filename=filename, declared=options.encoding, work_dir=scratch, progress=progress
+        )
         try:
             raw, delimiter = read_csv_raw(
                 text, raw_path, con, filename=filename, fmt=fmt, options=options, limits=limits

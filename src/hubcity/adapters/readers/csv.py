@@ -86,8 +86,10 @@ def _check_quotes(text: TextFile, delimiter: str, filename: str) -> None:
                 start = reader.line_num + 1
         except _csv.Error:
             raise IngestError(
-                f"{start:,}번째 줄에서 시작한 따옴표(\")가 닫히지 않았습니다. 파일이 잘렸거나 따옴표가 잘못되었습니다.",
-                f'A quote (") opened on row {start:,} is never closed; the file is truncated or badly quoted.',
+                f'{start:,}번째 줄에서 시작한 따옴표(")가 닫히지 않았습니다. '
+                "파일이 잘렸거나 따옴표가 잘못되었습니다.",
+                f'A quote (") opened on row {start:,} is never closed; '
+                "the file is truncated or badly quoted.",
                 file=filename,
                 row=start,
             ) from None
@@ -152,7 +154,7 @@ def read_csv_raw(
                 continue
             raise _csv_error(message, filename, limits) from None
 
-    names_raw = [c for c in header_cells] + [""] * (width - len(header_cells))
+    names_raw = list(header_cells) + [""] * (width - len(header_cells))
     names, blank, dups = clean_header_names(names_raw)
     originals = names_raw
     row_count, short_rows, short_count, extra_filled = _ragged(con, raw_path, len(header_cells), width)

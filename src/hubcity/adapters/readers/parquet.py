@@ -38,7 +38,9 @@ def read_parquet_raw(
         schema = pq.read_schema(str(src))
     except (pa.ArrowException, OSError) as exc:
         raise IngestError(
-            f"Parquet 파일을 읽을 수 없습니다: {exc}", f"The Parquet file could not be read: {exc}", file=filename
+            f"Parquet 파일을 읽을 수 없습니다: {exc}",
+            f"The Parquet file could not be read: {exc}",
+            file=filename,
         ) from None
     if len(schema) > limits.max_columns:
         raise IngestError(
@@ -57,9 +59,9 @@ def read_parquet_raw(
             f"COPY (SELECT {', '.join(select)} FROM read_parquet({sql_literal(str(src))})) "
             f"TO {sql_literal(str(raw_path))} (FORMAT parquet, COMPRESSION lz4_raw)"
         )
-        (count,) = con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(raw_path))})").fetchone() or (
-            0,
-        )
+        (count,) = con.execute(
+            f"SELECT count(*) FROM read_parquet({sql_literal(str(raw_path))})"
+        ).fetchone() or (0,)
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0]
         raise IngestError(

@@ -191,7 +191,9 @@ def _text_checks(
                     examples=_examples(con, path, bad) if failing else [],
                 )
             )
-        elif not is_code_name(c.name) and (numeric * 10 >= n * 9 and numeric < n or numeric == n == _SAMPLE_ROWS):
+        elif not is_code_name(c.name) and (
+            numeric * 10 >= n * 9 and numeric < n or numeric == n == _SAMPLE_ROWS
+        ):
             ok = (
                 f"(regexp_full_match({v}, {sql_literal(DECIMAL_RE)}) "
                 f"OR regexp_full_match({v}, {sql_literal(DATE_RE)}))"

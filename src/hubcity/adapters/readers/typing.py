@@ -25,7 +25,6 @@ from hubcity.domain.typing_rules import (
     DATE_RE,
     DECIMAL_RE,
     INTEGER_RE,
-    LEADING_ZERO_RE,
     MAX_YEAR,
     MIN_YEAR,
     NULL_TOKENS,
@@ -35,13 +34,24 @@ from hubcity.domain.typing_rules import (
 )
 from hubcity.errors import IngestError
 
-__all__ = ["TypedColumn", "cast_expression", "guarded_cast", "infer_candidates", "type_table", "value_expr"]
+__all__ = [
+    "TypedColumn",
+    "cast_expression",
+    "guarded_cast",
+    "infer_candidates",
+    "type_table",
+    "value_expr",
+    "cast_value",
+]
 
 _SAMPLE_ROWS = 20_000
 _DEMOTE = "hubcity-demote:"
 _DEMOTED = re.compile(r"hubcity-demote:(\d+):")
 _ORDER = [ColumnType.BOOLEAN, ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.INTEGER, ColumnType.DECIMAL]
-_WS = sql_literal(" \t\r\n\u00a0\u3000")
+_WS_CHARS = " \t\r\n\u00a0\u3000"
+_WS = sql_literal(_WS_CHARS)
+_WS_SET = "(" + ", ".join(sql_literal(c) for c in _WS_CHARS) + ")"
+_NULL_LEN = max(len(t.encode()) for t in NULL_TOKENS)
 
 
 def _set(values: frozenset[str]) -> str:
@@ -49,12 +59,15 @@ def _set(values: frozenset[str]) -> str:
 
 
 def value_expr(col: str) -> str:
-    """The trimmed value, or NULL for the null tokens."""
-    t = f"trim({col}, {_WS})"
-    return f"(CASE WHEN lower({t}) IN {_set(NULL_TOKENS)} THEN NULL ELSE {t} END)"
+    """The trimmed value, or NULL for the null tokens (trim only runs where it is needed: it is slow)."""
+    t = f"(CASE WHEN {col}[1] IN {_WS_SET} OR {col}[-1] IN {_WS_SET} THEN trim({col}, {_WS}) ELSE {col} END)"
+    return (
+        f"(CASE WHEN strlen({t}) <= {_NULL_LEN} AND lower({t}) IN {_set(NULL_TOKENS)} THEN NULL ELSE {t} END)"
+    )
 
 
 def _date(v: str) -> str:
+    iso = f"CASE WHEN strlen({v}) = 10 AND {v}[5] = '-' AND {v}[8] = '-' THEN try_cast({v} AS DATE) END"
     compact = (
         f"CASE WHEN regexp_full_match({v}, {sql_literal(DATE_COMPACT_RE)}) "
         f"AND substr({v}, 1, 4)::INTEGER BETWEEN {MIN_YEAR} AND {MAX_YEAR} "
@@ -64,7 +77,7 @@ def _date(v: str) -> str:
         f"CASE WHEN regexp_full_match({v}, {sql_literal(DATE_RE)}) "
         f"THEN try_cast(regexp_replace({v}, {sql_literal(DATE_PARTS_RE)}, '\\1-\\2-\\3') AS DATE) END"
     )
-    return f"coalesce({compact}, {dotted})"
+    return f"coalesce({iso}, {compact}, {dotted})"
 
 
 def _timestamp(v: str) -> str:
@@ -78,9 +91,15 @@ def _timestamp(v: str) -> str:
 
 def cast_expression(col: str, ctype: ColumnType) -> str:
     """SQL turning the raw VARCHAR ``col`` into ``ctype`` (NULL where a value does not cast)."""
-    v = value_expr(col)
     if ctype is ColumnType.TEXT:
         return f"nullif({col}, '')"
+    return cast_value(value_expr(col), ctype)
+
+
+def cast_value(v: str, ctype: ColumnType) -> str:
+    """As ``cast_expression``, for ``v`` already trimmed and null-token-free (``value_expr``)."""
+    if ctype is ColumnType.TEXT:
+        return v
     if ctype is ColumnType.INTEGER:
         return f"try_cast(replace({v}, ',', '') AS BIGINT)"
     if ctype is ColumnType.DECIMAL:
@@ -95,17 +114,22 @@ def cast_expression(col: str, ctype: ColumnType) -> str:
     return _timestamp(v)
 
 
-def _predicate(col: str, ctype: ColumnType) -> str:
-    v = value_expr(col)
-    no_zero = f"NOT regexp_matches({v}, {sql_literal(LEADING_ZERO_RE)})"
+def _predicate(v: str, ctype: ColumnType) -> str:
+    """True when the normalised value ``v`` fits ``ctype``."""
+    return f"({_strict(v, ctype)} IS NOT NULL)"
+
+
+def _strict(v: str, ctype: ColumnType) -> str:
+    """The cast of ``v``, NULL unless the value has exactly the shape the type rules accept."""
     if ctype is ColumnType.INTEGER:
         return (
-            f"(regexp_full_match({v}, {sql_literal(INTEGER_RE)}) AND {no_zero} "
-            f"AND {cast_expression(col, ctype)} IS NOT NULL)"
+            f"(CASE WHEN regexp_full_match({v}, {sql_literal(INTEGER_RE)}) THEN {cast_value(v, ctype)} END)"
         )
     if ctype is ColumnType.DECIMAL:
-        return f"(regexp_full_match({v}, {sql_literal(DECIMAL_RE)}) AND {no_zero})"
-    return f"({cast_expression(col, ctype)} IS NOT NULL)"
+        return (
+            f"(CASE WHEN regexp_full_match({v}, {sql_literal(DECIMAL_RE)}) THEN {cast_value(v, ctype)} END)"
+        )
+    return cast_value(v, ctype)
 
 
 @dataclass
@@ -121,9 +145,7 @@ def _counts(
 ) -> list[int]:
     if not checks:
         return []
-    parts = [
-        f"count({value_expr(c)})" if t is None else f"count(*) FILTER (WHERE {_predicate(c, t)})" for c, t in checks
-    ]
+    parts = [f"count({v})" if t is None else f"count(*) FILTER (WHERE {_predicate(v, t)})" for v, t in checks]
     out: list[int] = []
     for start in range(0, len(parts), 400):
         row = con.execute(f"SELECT {', '.join(parts[start : start + 400])} FROM {source}").fetchone()
@@ -142,11 +164,12 @@ def infer_candidates(con: duckdb.DuckDBPyConnection, raw: RawTable) -> list[list
     ids = raw.column_ids()
     path = sql_literal(str(raw.path))
     candidates = [i for i, n in enumerate(raw.names) if not is_code_name(n)]
-    sample = f"(SELECT * FROM read_parquet({path}) LIMIT {_SAMPLE_ROWS})"
+    inner = ", ".join([f"{value_expr(quote_ident(ids[i]))} AS v{i}" for i in candidates] or ["1"])
+    sample = f"(SELECT {inner} FROM (SELECT * FROM read_parquet({path}) LIMIT {_SAMPLE_ROWS}))"
     checks: list[tuple[str, ColumnType | None]] = []
     for i in candidates:
-        checks.append((ids[i], None))
-        checks.extend((ids[i], t) for t in _ORDER)
+        checks.append((f"v{i}", None))
+        checks.extend((f"v{i}", t) for t in _ORDER)
     counts = _counts(con, sample, checks)
     out: list[list[ColumnType]] = [[] for _ in ids]
     step = len(_ORDER) + 1
@@ -157,13 +180,9 @@ def infer_candidates(con: duckdb.DuckDBPyConnection, raw: RawTable) -> list[list
     return out
 
 
-def guarded_cast(col: str, ctype: ColumnType, index: int) -> str:
-    """The cast, raising a recognisable DuckDB error when a non-null value does not fit."""
-    v = value_expr(col)
-    return (
-        f"(CASE WHEN {v} IS NULL THEN NULL WHEN {_predicate(col, ctype)} THEN {cast_expression(col, ctype)} "
-        f"ELSE error('{_DEMOTE}{index}:') END)"
-    )
+def guarded_cast(v: str, ctype: ColumnType, index: int) -> str:
+    """The cast of normalised ``v``, raising a recognisable DuckDB error when a value does not fit."""
+    return f"coalesce({_strict(v, ctype)}, CASE WHEN {v} IS NOT NULL THEN error('{_DEMOTE}{index}:') END)"
 
 
 def type_table(
@@ -208,23 +227,24 @@ def type_table(
         overridden.append(i)
 
     while True:
-        parts = []
+        inner, parts = [], []
         for i, t in enumerate(types):
             src = quote_ident(ids[i])
-            if raw.types is None and i not in overridden and not exact and t is not ColumnType.TEXT:
-                expr = guarded_cast(src, t, i)
-            elif raw.types is None:
-                expr = cast_expression(src, t)
-            elif i in overridden:
-                expr = cast_expression(f"CAST({src} AS VARCHAR)", t)
+            name = quote_ident(raw.names[i])
+            if raw.types is not None:
+                inner.append(f"{src} AS r{i}")
+                expr = cast_expression(f"CAST(r{i} AS VARCHAR)", t) if i in overridden else f"r{i}"
+            elif t is ColumnType.TEXT:
+                inner.append(f"{src} AS r{i}")
+                expr = cast_expression(f"r{i}", t)
             else:
-                expr = src
-            parts.append(f"{expr} AS {quote_ident(raw.names[i])}")
+                inner.append(f"{value_expr(src)} AS v{i}")
+                guard = i not in overridden and not exact
+                expr = guarded_cast(f"v{i}", t, i) if guard else cast_value(f"v{i}", t)
+            parts.append(f"{expr} AS {name}")
+        select = f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(inner)} FROM read_parquet({path}))"
         try:
-            con.execute(
-                f"COPY (SELECT {', '.join(parts)} FROM read_parquet({path})) TO {sql_literal(str(dest))} "
-                "(FORMAT parquet, COMPRESSION snappy)"
-            )
+            con.execute(f"COPY ({select}) TO {sql_literal(str(dest))} (FORMAT parquet, COMPRESSION snappy)")
             break
         except duckdb.Error as exc:
             m = _DEMOTED.search(str(exc))

@@ -1,14 +1,38 @@
-"""The server-rendered UI (placeholder until the pages land)."""
+"""The server-rendered UI: Korean first, English on ``?lang=en``, a JSON twin (``?format=json``) per page.
+
+Pages: ``/`` (home), ``/datasets`` (search with facets), ``/datasets/new``,
+``/datasets/{name}`` (metadata, preview, profile, quality, versions, downloads),
+``/datasets/{name}/upload``, ``/jobs/{id}``, ``/orgs``, ``/orgs/{slug}``,
+``/login``, ``/logout``, ``/me/tokens``; static files under ``/static``.
+Access control stays in the services: these handlers parse, call, render.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from hubcity.errors import NotFound
+from hubcity.web.ui import accounts, catalog, orgs, uploads
+from hubcity.web.ui.rendering import STATIC_DIR, render_error
 
 __all__ = ["render_error", "router"]
 
 router = APIRouter(include_in_schema=False)
 
+_STATIC_FILES = {"hubcity.css": "text/css; charset=utf-8", "hubcity.js": "text/javascript; charset=utf-8"}
 
-def render_error(request: Request, status: int, message: str, message_en: str) -> Response:
-    return HTMLResponse(f"<h1>{status}</h1><p>{message}</p><p>{message_en}</p>", status_code=status)
+
+@router.get("/static/{filename}", name="static")
+def static(filename: str) -> FileResponse:
+    """The UI's two static files (no CDN, no build step)."""
+    media_type = _STATIC_FILES.get(filename)
+    if media_type is None:
+        raise NotFound.of("파일", "File", filename)
+    return FileResponse(
+        STATIC_DIR / filename, media_type=media_type, headers={"Cache-Control": "public, max-age=3600"}
+    )
+
+
+for _module in (catalog, uploads, orgs, accounts):
+    router.include_router(_module.router)

@@ -1,0 +1,348 @@
+"""Every user-facing string of the UI, in Korean and English, in one place.
+
+``t(key, lang)`` looks a key up; a missing key is a bug the tests catch
+(``MESSAGES`` must hold both languages for every key). Labels that belong to the
+domain (themes, licences, update cycles, organisation kinds) come from the
+domain's own ``{key: (ko, en)}`` tables through ``label()``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from starlette.requests import Request
+
+from hubcity.domain.accounts import ORG_KIND_LABELS, OrgKind
+from hubcity.domain.datasets import LICENCES, THEMES, UPDATE_CYCLES
+
+__all__ = ["LANGS", "MESSAGES", "FIELD_HINTS", "Lang", "label", "request_lang", "t"]
+
+Lang = Literal["ko", "en"]
+LANGS: tuple[Lang, ...] = ("ko", "en")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # site and navigation
+    "site.name": ("광주 데이터 허브", "Gwangju Data Hub"),
+    "site.tagline": (
+        "광주광역시 부서와 협력기관의 데이터를 한곳에서 찾고, 올리고, 함께 쓰는 데이터 기반 행정 플랫폼",
+        "One place for Gwangju's departments and partners to find, publish and share data for evidence-based "
+        "administration",
+    ),
+    "nav.home": ("홈", "Home"),
+    "nav.datasets": ("데이터셋", "Datasets"),
+    "nav.orgs": ("기관", "Organisations"),
+    "nav.new_dataset": ("데이터셋 등록", "New dataset"),
+    "nav.tokens": ("API 토큰", "API tokens"),
+    "nav.login": ("로그인", "Sign in"),
+    "nav.logout": ("로그아웃", "Sign out"),
+    "nav.skip": ("본문 바로가기", "Skip to content"),
+    "nav.main": ("주 메뉴", "Main menu"),
+    "nav.language": ("언어", "Language"),
+    "nav.signed_in_as": ("로그인 사용자", "Signed in as"),
+    "footer.json": ("JSON", "JSON"),
+    "footer.json_title": ("이 페이지의 내용을 JSON으로 보기", "This page as JSON"),
+    "footer.api": ("API 문서", "API docs"),
+    "footer.about": (
+        "hubcity — 데이터 · 융합 · 실증. 오픈 소스 데이터 기반 도시 행정 플랫폼.",
+        "hubcity — data, convergence, testbed. Open-source platform for data-driven city administration.",
+    ),
+    # home
+    "home.search_label": ("데이터셋 검색", "Search datasets"),
+    "home.search_placeholder": ("예: 인구, 주차장, 버스 정류장", "e.g. population, parking, bus stops"),
+    "home.search_button": ("검색", "Search"),
+    "home.recent": ("최근 갱신된 데이터셋", "Recently updated datasets"),
+    "home.popular": ("많이 찾는 데이터셋", "Popular datasets"),
+    "home.orgs": ("기관별 데이터", "Data by organisation"),
+    "home.all_datasets": ("전체 데이터셋 보기", "All datasets"),
+    "home.total": ("공개 목록의 데이터셋", "datasets you can see"),
+    "home.empty": ("아직 데이터셋이 없습니다.", "No datasets yet."),
+    # dataset list
+    "list.title": ("데이터셋 목록", "Datasets"),
+    "list.results": ("검색 결과 {n}건", "{n} datasets"),
+    "list.filters": ("필터", "Filters"),
+    "list.filter_org": ("기관", "Organisation"),
+    "list.filter_theme": ("분류", "Theme"),
+    "list.filter_licence": ("이용 허락 (라이선스)", "Licence"),
+    "list.filter_format": ("파일 형식", "Format"),
+    "list.clear_filters": ("필터 모두 지우기", "Clear all filters"),
+    "list.remove_filter": ("필터 해제", "Remove filter"),
+    "list.sort": ("정렬", "Sort"),
+    "list.sort_updated": ("최근 갱신순", "Recently updated"),
+    "list.sort_created": ("최근 등록순", "Newest"),
+    "list.sort_popular": ("인기순", "Most popular"),
+    "list.sort_title": ("제목순", "Title"),
+    "list.apply": ("적용", "Apply"),
+    "list.none": ("조건에 맞는 데이터셋이 없습니다.", "No datasets match."),
+    "list.prev": ("이전", "Previous"),
+    "list.next": ("다음", "Next"),
+    "list.page": ("{page} / {pages} 쪽", "Page {page} of {pages}"),
+    "list.pagination": ("쪽 이동", "Pagination"),
+    "list.views": ("조회 {n}", "{n} views"),
+    "list.downloads": ("내려받기 {n}", "{n} downloads"),
+    # dataset page
+    "ds.metadata": ("메타데이터", "Metadata"),
+    "ds.title_en": ("영문 제목", "English title"),
+    "ds.owner": ("제공 기관", "Publisher"),
+    "ds.contact": ("책임관 / 담당자", "Contact"),
+    "ds.keywords": ("키워드", "Keywords"),
+    "ds.theme": ("분류", "Theme"),
+    "ds.licence": ("이용 허락", "Licence"),
+    "ds.update_cycle": ("갱신 주기", "Update cycle"),
+    "ds.temporal": ("시간 범위", "Temporal coverage"),
+    "ds.spatial": ("공간 범위", "Spatial coverage"),
+    "ds.created": ("등록일", "Created"),
+    "ds.updated": ("수정일", "Updated"),
+    "ds.usage": ("이용 현황", "Usage"),
+    "ds.quality": ("품질 점수", "Quality score"),
+    "ds.resources": ("리소스", "Resources"),
+    "ds.no_resources": ("아직 올린 파일이 없습니다.", "No files uploaded yet."),
+    "ds.upload": ("파일 올리기", "Upload a file"),
+    "ds.rows": ("행", "rows"),
+    "ds.columns": ("열", "columns"),
+    "ds.preview": ("미리보기", "Preview"),
+    "ds.preview_note": ("전체 {total}행 중 처음 {n}행", "First {n} of {total} rows"),
+    "ds.not_table": (
+        "표 형식이 아닌 파일이라 미리보기가 없습니다. 원본을 내려받으세요.",
+        "This file is not a table, so there is no preview; download the original.",
+    ),
+    "ds.no_version": ("아직 게시된 버전이 없습니다.", "No version has been published yet."),
+    "ds.profile": ("열 프로파일", "Column profile"),
+    "ds.col_name": ("열 이름", "Column"),
+    "ds.col_original": ("원본 이름", "Original name"),
+    "ds.col_type": ("형식", "Type"),
+    "ds.col_nulls": ("빈 값", "Nulls"),
+    "ds.col_distinct": ("고유값", "Distinct"),
+    "ds.col_min": ("최솟값", "Min"),
+    "ds.col_max": ("최댓값", "Max"),
+    "ds.col_top": ("자주 나오는 값", "Top values"),
+    "ds.quality_report": ("품질 진단", "Quality report"),
+    "ds.quality_overall": ("종합 점수", "Overall score"),
+    "ds.rule": ("진단 규칙", "Rule"),
+    "ds.rule_column": ("열", "Column"),
+    "ds.checked": ("검사 값", "Checked"),
+    "ds.failing": ("오류 값", "Failing"),
+    "ds.error_rate": ("오류율", "Error rate"),
+    "ds.examples": ("오류 행 예시", "Example rows"),
+    "ds.no_checks": ("진단할 규칙이 없습니다.", "No rules applied."),
+    "ds.warnings": ("읽기 경고", "Warnings"),
+    "ds.warning_row": ("행", "row"),
+    "ds.warning_column": ("열", "column"),
+    "ds.versions": ("버전 이력", "Version history"),
+    "ds.version": ("버전", "Version"),
+    "ds.version_current": ("현재", "current"),
+    "ds.version_by": ("올린 사람", "By"),
+    "ds.version_when": ("일시", "When"),
+    "ds.version_file": ("파일", "File"),
+    "ds.version_size": ("크기", "Size"),
+    "ds.version_encoding": ("원본 인코딩", "Source encoding"),
+    "ds.version_view": ("보기", "View"),
+    "ds.downloads": ("내려받기", "Download"),
+    "ds.viewing_version": ("버전 {n}을(를) 보고 있습니다.", "You are viewing version {n}."),
+    "ds.back_current": ("현재 버전 보기", "Show the current version"),
+    "dl.csv": ("CSV (UTF-8, BOM)", "CSV (UTF-8 with BOM)"),
+    "dl.csv-cp949": ("CSV (CP949, 엑셀용)", "CSV (CP949, for Excel)"),
+    "dl.xlsx": ("엑셀 (XLSX)", "Excel (XLSX)"),
+    "dl.parquet": ("Parquet", "Parquet"),
+    "dl.json": ("JSON", "JSON"),
+    "dl.jsonl": ("JSON Lines", "JSON Lines"),
+    "dl.source": ("원본 파일", "Original file"),
+    "vis.public": ("공개", "Public"),
+    "vis.internal": ("내부", "Internal"),
+    "vis.restricted": ("제한", "Restricted"),
+    "vis.public_help": ("누구나 볼 수 있습니다", "Anyone can see it"),
+    "vis.internal_help": ("로그인한 시 직원만", "Signed-in city staff only"),
+    "vis.restricted_help": ("제공 기관 구성원만", "Members of the publishing organisation only"),
+    # new dataset form
+    "form.new_title": ("새 데이터셋 등록", "New dataset"),
+    "form.name": ("식별자 (URL 이름)", "Name (used in the URL)"),
+    "form.name_help": (
+        "영문 소문자, 숫자, '-', '_' (예: gwangju-population)",
+        "lowercase letters, digits, '-', '_'",
+    ),
+    "form.title": ("제목", "Title"),
+    "form.title_en": ("영문 제목", "English title"),
+    "form.owner_org": ("제공 기관", "Publishing organisation"),
+    "form.visibility": ("공개 범위", "Visibility"),
+    "form.theme": ("분류 (공공데이터포털 16개 분류)", "Theme (data.go.kr categories)"),
+    "form.licence": ("이용 허락 (공공누리)", "Licence (KOGL)"),
+    "form.keywords": ("키워드", "Keywords"),
+    "form.keywords_help": ("쉼표로 구분 (예: 인구, 행정동)", "comma-separated"),
+    "form.description": ("설명", "Description"),
+    "form.update_cycle": ("갱신 주기", "Update cycle"),
+    "form.contact_name": ("책임관 / 담당자 이름", "Contact name"),
+    "form.contact_email": ("담당자 이메일", "Contact e-mail"),
+    "form.contact_phone": ("담당자 전화번호", "Contact phone"),
+    "form.temporal_start": ("시간 범위 시작", "Temporal coverage from"),
+    "form.temporal_end": ("시간 범위 끝", "Temporal coverage to"),
+    "form.spatial_coverage": ("공간 범위", "Spatial coverage"),
+    "form.choose": ("선택하세요", "Choose"),
+    "form.none": ("지정하지 않음", "Not set"),
+    "form.submit_create": ("등록", "Create"),
+    "form.required": ("필수", "required"),
+    "form.has_errors": ("입력값을 확인해 주세요.", "Please check the fields below."),
+    "form.no_orgs": (
+        "데이터셋을 등록할 수 있는 기관이 없습니다. 기관 관리자에게 편집자 권한을 요청하세요.",
+        "You are not an editor of any organisation; ask an organisation admin for the editor role.",
+    ),
+    # upload
+    "up.title": ("파일 올리기", "Upload a file"),
+    "up.intro": (
+        "CSV, 엑셀(XLSX/XLS), JSON, Parquet 파일을 올리면 새 리소스나 기존 리소스의 새 버전이 됩니다. "
+        "인코딩(UTF-8, CP949)은 파일 전체를 읽어 자동으로 알아냅니다.",
+        "Upload CSV, Excel (XLSX/XLS), JSON or Parquet: it becomes a new resource or a new version of one. "
+        "The encoding (UTF-8, CP949) is detected over the whole file.",
+    ),
+    "up.file": ("파일", "File"),
+    "up.resource": ("리소스 이름 (선택)", "Resource name (optional)"),
+    "up.resource_help": (
+        "기존 리소스 이름을 쓰면 새 버전이 됩니다. 비우면 파일 이름으로 정합니다.",
+        "Use an existing resource's name to add a version; leave empty to name it after the file.",
+    ),
+    "up.encoding": ("인코딩", "Encoding"),
+    "up.encoding_auto": ("자동 감지", "Detect automatically"),
+    "up.sheet": ("시트 이름 (엑셀, 선택)", "Sheet (Excel, optional)"),
+    "up.submit": ("올리기", "Upload"),
+    "up.sending": ("파일 전송", "Sending the file"),
+    "up.ingest": ("읽고 변환하기", "Reading and converting"),
+    "up.rows_read": ("{n}행 읽음", "{n} rows read"),
+    "up.done": ("완료되었습니다. 데이터셋 페이지로 이동합니다…", "Done. Opening the dataset page…"),
+    "up.failed": ("파일을 처리하지 못했습니다.", "The file could not be processed."),
+    "up.where": ("위치", "Where"),
+    "up.intact": (
+        "이전 버전은 그대로 남아 있으며 계속 사용할 수 있습니다.",
+        "The previous version is intact and still available.",
+    ),
+    "up.existing": ("기존 리소스", "Existing resources"),
+    "up.network_error": (
+        "네트워크 오류로 전송하지 못했습니다.",
+        "The upload failed because of a network error.",
+    ),
+    # jobs
+    "job.title": ("처리 작업", "Job"),
+    "job.state": ("상태", "State"),
+    "job.state.queued": ("대기 중", "Queued"),
+    "job.state.running": ("처리 중", "Running"),
+    "job.state.succeeded": ("완료", "Succeeded"),
+    "job.state.failed": ("실패", "Failed"),
+    "job.refreshing": (
+        "이 페이지는 작업이 끝날 때까지 자동으로 새로 고칩니다.",
+        "This page refreshes until the job ends.",
+    ),
+    "job.open_dataset": ("데이터셋 보기", "Open the dataset"),
+    "job.file": ("파일", "File"),
+    # organisations
+    "org.title": ("기관", "Organisations"),
+    "org.intro": (
+        "광주광역시의 실·국, 과, 팀, 구청과 협력기관·기업입니다.",
+        "Gwangju's bureaus, departments, teams and district offices, with partner institutions "
+        "and companies.",
+    ),
+    "org.datasets": ("데이터셋", "Datasets"),
+    "org.dataset_count": ("데이터셋 {n}개", "{n} datasets"),
+    "org.parent": ("상위 기관", "Parent"),
+    "org.children": ("하위 기관", "Sub-organisations"),
+    "org.kind": ("종류", "Kind"),
+    "org.none": ("등록된 기관이 없습니다.", "No organisations yet."),
+    # login and tokens
+    "login.title": ("로그인", "Sign in"),
+    "login.username": ("사용자 이름", "Username"),
+    "login.password": ("비밀번호", "Password"),
+    "login.submit": ("로그인", "Sign in"),
+    "login.already": ("이미 로그인되어 있습니다.", "You are already signed in."),
+    "tokens.title": ("API 토큰", "API tokens"),
+    "tokens.intro": (
+        "API 토큰으로 스크립트나 다른 프로그램이 내 권한으로 API를 쓸 수 있습니다. "
+        "요청 헤더에 Authorization: Bearer <토큰>을 넣으세요.",
+        "API tokens let scripts and other programs use the API with your rights. "
+        "Send the header Authorization: Bearer <token>.",
+    ),
+    "tokens.name": ("토큰 이름", "Token name"),
+    "tokens.expires": ("유효 기간 (일, 선택)", "Expires after (days, optional)"),
+    "tokens.create": ("토큰 만들기", "Create token"),
+    "tokens.created": (
+        "새 토큰입니다. 지금만 보여 드리니 안전한 곳에 복사해 두세요.",
+        "Your new token. It is shown only now: copy it somewhere safe.",
+    ),
+    "tokens.prefix": ("앞자리", "Prefix"),
+    "tokens.created_at": ("만든 날", "Created"),
+    "tokens.expires_at": ("만료", "Expires"),
+    "tokens.last_used": ("마지막 사용", "Last used"),
+    "tokens.status": ("상태", "Status"),
+    "tokens.active": ("사용 중", "Active"),
+    "tokens.revoked": ("폐기됨", "Revoked"),
+    "tokens.expired": ("만료됨", "Expired"),
+    "tokens.revoke": ("폐기", "Revoke"),
+    "tokens.none": ("토큰이 없습니다.", "No tokens yet."),
+    "tokens.never": ("없음", "never"),
+    # errors
+    "error.title": ("오류", "Error"),
+    "error.home": ("홈으로 가기", "Go to the home page"),
+    "error.back": ("이전 페이지로", "Go back"),
+    # misc
+    "misc.yes": ("예", "Yes"),
+    "misc.no": ("아니요", "No"),
+    "misc.none": ("—", "—"),
+}
+
+# Korean explanations for dataset form fields, shown above the service's English message.
+FIELD_HINTS: dict[str, tuple[str, str]] = {
+    "name": (
+        "식별자는 영문 소문자나 숫자로 시작하고 영문 소문자, 숫자, '-', '_'만 쓸 수 있습니다 (100자 이내).",
+        "The name starts with a lowercase letter or digit and uses only lowercase letters, "
+        "digits, '-' and '_'.",
+    ),
+    "title": ("제목을 입력하세요 (300자 이내).", "Enter a title (up to 300 characters)."),
+    "title_en": ("영문 제목은 300자 이내입니다.", "The English title has up to 300 characters."),
+    "owner_org": ("제공 기관을 고르세요.", "Choose the publishing organisation."),
+    "visibility": ("공개 범위를 고르세요.", "Choose a visibility."),
+    "theme": ("목록에 있는 분류를 고르세요.", "Choose a theme from the list."),
+    "licence": ("목록에 있는 이용 허락 유형을 고르세요.", "Choose a licence from the list."),
+    "update_cycle": ("목록에 있는 갱신 주기를 고르세요.", "Choose an update cycle from the list."),
+    "temporal_start": ("날짜를 YYYY-MM-DD 형식으로 입력하세요.", "Enter a date as YYYY-MM-DD."),
+    "temporal_end": ("날짜를 YYYY-MM-DD 형식으로 입력하세요.", "Enter a date as YYYY-MM-DD."),
+    "contact_email": ("이메일은 320자 이내입니다.", "The e-mail has up to 320 characters."),
+    "contact_phone": ("전화번호는 50자 이내입니다.", "The phone number has up to 50 characters."),
+}
+
+
+def t(key: str, lang: str, **params: object) -> str:
+    """The message ``key`` in ``lang`` with ``{params}`` filled in; the key itself when unknown."""
+    pair = MESSAGES.get(key)
+    if pair is None:
+        return key
+    text = pair[1] if lang == "en" else pair[0]
+    return text.format(**params) if params else text
+
+
+def label(kind: str, key: str | None, lang: str) -> str:
+    """A domain label: ``kind`` is theme, licence, update_cycle or org_kind."""
+    if not key:
+        return ""
+    pair: tuple[str, str] | None
+    if kind == "theme":
+        pair = THEMES.get(key)
+    elif kind == "licence":
+        pair = LICENCES.get(key)
+    elif kind == "update_cycle":
+        pair = UPDATE_CYCLES.get(key)
+    elif kind == "org_kind":
+        pair = ORG_KIND_LABELS.get(OrgKind(key)) if key in OrgKind._value2member_map_ else None
+    else:
+        pair = None
+    if pair is None:
+        return key
+    return pair[1] if lang == "en" else pair[0]
+
+
+def request_lang(request: Request, default: str = "ko") -> Lang:
+    """The UI language: ``?lang=`` (remembered in the session), else the session's, else the default."""
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        if "session" in request.scope:
+            request.session["lang"] = asked
+        return "en" if asked == "en" else "ko"
+    if "session" in request.scope:
+        stored = request.session.get("lang")
+        if stored in LANGS:
+            return "en" if stored == "en" else "ko"
+    return "en" if default == "en" else "ko"

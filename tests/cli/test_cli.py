@@ -1,0 +1,82 @@
+"""The terminal: the same services, clear messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hubcity.cli import app
+from hubcity.settings import get_settings
+
+
+@pytest.fixture
+def run(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("HUBCITY_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("HUBCITY_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    runner = CliRunner()
+
+    def invoke(*args: str):  # type: ignore[no-untyped-def]
+        return runner.invoke(app, list(args), catch_exceptions=False)
+
+    yield invoke
+    get_settings.cache_clear()
+
+
+def test_operator_sets_up_a_city_from_the_terminal(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    assert "schema at revision" in run("migrate").output
+    assert (
+        run("orgs", "create", "ai-policy", "--title", "인공지능정책과", "--kind", "department").exit_code == 0
+    )
+    assert (
+        run(
+            "users", "create", "kim", "--password", "long-enough-pw", "--org", "ai-policy", "--role", "editor"
+        ).exit_code
+        == 0
+    )
+    token = run("tokens", "create", "kim")
+    assert token.exit_code == 0
+    assert token.stdout.strip().splitlines()[-1].startswith("hc_")
+    assert run("datasets", "create", "pop", "--title", "인구", "--org", "ai-policy").exit_code == 0
+
+    src = tmp_path / "인구.csv"
+    src.write_bytes('행정동,인구수\n충장동,"1,234"\n동명동,"2,000"\n'.encode("cp949"))
+    result = run("ingest", str(src), "--dataset", "pop", "--resource", "people", "--json")
+    assert result.exit_code == 0, result.output
+    done = json.loads(result.stdout.strip().splitlines()[-1])
+    assert done["state"] == "succeeded" and done["version"] == 1 and done["rows"] == 2
+
+    listed = json.loads(run("datasets", "list", "--json").stdout)
+    assert listed["total"] == 1 and listed["items"][0]["formats"] == ["csv"]
+    orgs = json.loads(run("orgs", "list", "--json").stdout)
+    assert orgs[0]["title"] == "인공지능정책과"
+
+
+def test_errors_are_clear_and_exit_non_zero(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("migrate")
+    dup = run("orgs", "create", "x", "--title", "X", "--kind", "planet")
+    assert dup.exit_code == 2 and "kind" in dup.output
+    missing = run("datasets", "create", "pop", "--title", "인구", "--org", "nowhere")
+    assert missing.exit_code == 2 and "nowhere" in missing.output
+    run("orgs", "create", "ai", "--title", "AI", "--kind", "department")
+    run("datasets", "create", "pop", "--title", "인구", "--org", "ai")
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(256)) * 100)
+    failed = run("ingest", str(garbage), "--dataset", "pop")
+    assert failed.exit_code == 6
+    assert "failed" in failed.output
+    no_dataset = run("ingest", str(garbage), "--dataset", "nope")
+    assert no_dataset.exit_code == 3
+
+
+def test_demo_loads_once(run) -> None:  # type: ignore[no-untyped-def]
+    first = run("demo", "--if-empty")
+    assert first.exit_code == 0, first.output
+    assert "datasets: 10" in first.output
+    second = run("demo", "--if-empty")
+    assert "already loaded" in second.output
+    listed = json.loads(run("datasets", "list", "--json").stdout)
+    assert listed["total"] == 10
