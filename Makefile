@@ -21,11 +21,11 @@ run: $(STAMP)
 	$(BIN)/hubcity demo --if-empty
 	$(BIN)/hubcity serve --host $(HOST) --port $(PORT)
 
-# Debian's Chromium drives the browser tests; never a downloaded browser build.
+# Debian's Chromium drives the browser tests (never a downloaded browser build), with a Korean font.
 browser-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: sudo apt-get install chromium"; fi; \
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-nanum >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; \
+	  else echo "missing: sudo apt-get install chromium fonts-nanum"; fi; \
 	fi
 
 test: $(STAMP) browser-deps

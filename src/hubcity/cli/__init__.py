@@ -102,9 +102,6 @@ def serve(
     """Serve the web UI and the APIs, with job workers in the same process."""
     import uvicorn
 
-    from hubcity.web.app import create_app
-
-    settings = get_settings()
     with _services() as svc:
         has_demo = svc.accounts.find_user("admin") is not None
     out.print(f"hubcity: http://{host}:{port}/")
@@ -112,7 +109,8 @@ def serve(
         from hubcity.demo.loader import DEMO_LOGIN
 
         out.print(f"demo login: {DEMO_LOGIN[0]} / {DEMO_LOGIN[1]}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    # the web layer is named, not imported: cli and web are sibling layers
+    uvicorn.run("hubcity.web.app:create_app", factory=True, host=host, port=port, log_level="info")
 
 
 @app.command()

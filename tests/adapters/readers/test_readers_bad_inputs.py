@@ -172,3 +172,16 @@ def test_broken_parquet(tmp_path: Path) -> None:
 
 def test_header_row_override_out_of_range(tmp_path: Path) -> None:
     _fails(tmp_path, "x.csv", b"a,b\n1,2\n", options=IngestOptions(header_row=40))
+
+
+def test_quote_never_closed_after_a_long_head(tmp_path: Path) -> None:
+    head = "a,b\n" + "".join(f"{i},value-{i}\n" for i in range(8_000))
+    err = _fails(tmp_path, "x.csv", (head + '8000,"open\nand on\n').encode())
+    assert err.row == 8_002
+
+
+def test_utf8_truncated_after_a_long_head(tmp_path: Path) -> None:
+    head = "a,b\n" + "".join(f"{i},값-{i}\n" for i in range(8_000))
+    data = (head + "8000,광주").encode()[:-1]
+    err = _fails(tmp_path, "x.csv", data)
+    assert err.row == 8_002 and err.location.byte_offset == len(data) - 2

@@ -35,6 +35,17 @@ def test_cp949_trap_after_2000_ascii_rows(tmp_path: Path) -> None:
     assert _rows(dest, "SELECT name FROM {t} WHERE id = 2000") == [("광주광역시 서구",)]
 
 
+def test_cp949_after_a_long_ascii_head(tmp_path: Path) -> None:
+    # the first 64 KB look like UTF-8, so DuckDB starts early; the whole-file check must still win
+    text = "id,name\n" + "".join(f"{i},row-number-{i}\n" for i in range(8_000)) + "8000,태백수퍼마켙\n"
+    data = text.encode("cp949")
+    assert data.index("태".encode("cp949")) > 64 * 1024
+    outcome, dest = _run(tmp_path, data)
+    assert outcome.source_encoding == "cp949"
+    assert outcome.row_count == 8_001
+    assert _rows(dest, "SELECT name FROM {t} WHERE id = 8000") == [("태백수퍼마켙",)]
+
+
 def test_utf8_bom_and_plain(tmp_path: Path) -> None:
     outcome, dest = _run(tmp_path, "\ufeff이름,값\n가,1\n".encode())
     assert outcome.source_encoding == "utf-8-sig"

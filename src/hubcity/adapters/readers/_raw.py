@@ -23,7 +23,7 @@ __all__ = ["RawTable", "connect", "quote_ident", "sql_literal"]
 
 @dataclass
 class RawTable:
-    path: Path  # Parquet, columns c0..cN (VARCHAR) unless ``types`` is given
+    path: Path  # Parquet, columns c0..cN (VARCHAR) unless ``types`` is given; or the UTF-8 CSV
     names: list[str]
     original_names: list[str]
     row_count: int
@@ -32,6 +32,18 @@ class RawTable:
     warnings: list[IngestWarning] = field(default_factory=list)
     types: list[ColumnType] | None = None  # already typed (Parquet sources): skip inference
     source_columns: list[str] | None = None  # column names in ``path`` when not c0..cN
+    relation: str | None = None  # SQL relation reading ``path`` when it is not Parquet (CSV)
+
+    def source(self) -> str:
+        """A SQL relation over the raw rows, in file order."""
+        return self.relation or f"read_parquet({sql_literal(str(self.path))})"
+
+    def numbered(self) -> str:
+        """As ``source()``, with a 0-based ``rn`` row number column."""
+        if self.relation is None:
+            path = sql_literal(str(self.path))
+            return f"(SELECT *, file_row_number AS rn FROM read_parquet({path}, file_row_number=true))"
+        return f"(SELECT *, row_number() OVER () - 1 AS rn FROM {self.relation})"
 
     def column_ids(self) -> list[str]:
         return self.source_columns or [f"c{i}" for i in range(len(self.names))]

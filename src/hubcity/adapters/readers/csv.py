@@ -22,7 +22,7 @@ from hubcity.domain.ingest import IngestLimits, IngestOptions, IngestWarning, So
 from hubcity.domain.typing_rules import clean_header_names, find_header_row
 from hubcity.errors import IngestError
 
-__all__ = ["read_csv_raw"]
+__all__ = ["check_quotes", "read_csv_raw"]
 
 _SAMPLE_BYTES = 256 * 1024
 _CANDIDATES = [",", "\t", ";", "|"]
@@ -74,7 +74,7 @@ def _sniff_delimiter(text: str, fmt: SourceFormat) -> str:
     return best
 
 
-def _check_quotes(text: TextFile, delimiter: str, filename: str) -> None:
+def check_quotes(text: TextFile, delimiter: str, filename: str) -> None:
     """An odd number of quote characters may be a quote never closed: find it with strict parsing."""
     if text.quote_count % 2 == 0:
         return
@@ -97,7 +97,6 @@ def _check_quotes(text: TextFile, delimiter: str, filename: str) -> None:
 
 def read_csv_raw(
     text: TextFile,
-    raw_path: Path,
     con: duckdb.DuckDBPyConnection,
     *,
     filename: str,
@@ -105,7 +104,10 @@ def read_csv_raw(
     options: IngestOptions,
     limits: IngestLimits,
 ) -> tuple[RawTable, str]:
-    """Stream the UTF-8 text into ``raw_path``; returns the raw table and the delimiter used."""
+    """Plan the read of the UTF-8 text (dialect, header, width) and check its rows; no copy is made.
+
+    Returns the raw table (a ``read_csv`` relation over the text) and the delimiter used.
+    """
     sample, _whole = _sample(text.path)
     delimiter = options.delimiter or _sniff_delimiter(sample, fmt)
     if delimiter == "\\t":
@@ -114,7 +116,7 @@ def read_csv_raw(
         raise IngestError(
             "구분자는 한 글자여야 합니다.", "The delimiter must be a single character.", file=filename
         )
-    _check_quotes(text, delimiter, filename)
+    check_quotes(text, delimiter, filename)
     records = _parse(sample, delimiter)
     if not records:
         raise IngestError("빈 파일입니다.", "The file is empty.", file=filename)
@@ -139,8 +141,11 @@ def read_csv_raw(
     warnings: list[IngestWarning] = []
     parallel = True
     while True:
+        relation = _relation(text.path, delimiter, header_last, width, parallel, limits)
         try:
-            _copy(con, text.path, raw_path, delimiter, header_last, width, parallel, limits)
+            row_count, short_rows, short_count, extra_filled = _ragged(
+                con, relation, len(header_cells), width
+            )
             break
         except duckdb.Error as exc:
             message = str(exc)
@@ -157,7 +162,6 @@ def read_csv_raw(
     names_raw = list(header_cells) + [""] * (width - len(header_cells))
     names, blank, dups = clean_header_names(names_raw)
     originals = names_raw
-    row_count, short_rows, short_count, extra_filled = _ragged(con, raw_path, len(header_cells), width)
     keep = list(range(width))
     for i in range(len(header_cells), width):
         if extra_filled[i - len(header_cells)] == 0:
@@ -217,7 +221,8 @@ def read_csv_raw(
                 )
             )
     raw = RawTable(
-        path=raw_path,
+        path=text.path,
+        relation=relation,
         names=[names[i] for i in keep],
         original_names=[originals[i] for i in keep],
         row_count=row_count,
@@ -239,43 +244,32 @@ def _check_width(width: int, limits: IngestLimits, filename: str) -> None:
         )
 
 
-def _copy(
-    con: duckdb.DuckDBPyConnection,
-    src: Path,
-    raw_path: Path,
-    delimiter: str,
-    skip: int,
-    width: int,
-    parallel: bool,
-    limits: IngestLimits,
-) -> None:
+def _relation(src: Path, delimiter: str, skip: int, width: int, parallel: bool, limits: IngestLimits) -> str:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    con.execute(
-        f"COPY (SELECT * FROM read_csv({sql_literal(str(src))}, delim={sql_literal(delimiter)}, "
+    return (
+        f"read_csv({sql_literal(str(src))}, delim={sql_literal(delimiter)}, "
         f"quote='\"', escape='\"', header=false, skip={int(skip)}, columns={columns}, "
         f"auto_detect=false, null_padding=true, nullstr={sql_literal(_NO_NULL)}, "
-        f"max_line_size={int(limits.max_field_bytes)}, parallel={str(parallel).lower()})) "
-        f"TO {sql_literal(str(raw_path))} (FORMAT parquet, COMPRESSION lz4_raw)"
+        f"max_line_size={int(limits.max_field_bytes)}, parallel={str(parallel).lower()})"
     )
 
 
 def _ragged(
-    con: duckdb.DuckDBPyConnection, raw_path: Path, header_width: int, width: int
+    con: duckdb.DuckDBPyConnection, relation: str, header_width: int, width: int
 ) -> tuple[int, list[int], int, list[int]]:
     """Row count, example short rows (1-based data rows), short-row count, filled counts of extra fields."""
     last = f"c{header_width - 1}"
     extras = "".join(f", count(NULLIF(c{i}, ''))" for i in range(header_width, width))
-    src = f"read_parquet({sql_literal(str(raw_path))}, file_row_number=true)"
-    row = con.execute(f"SELECT count(*), count(*) FILTER ({last} IS NULL){extras} FROM {src}").fetchone()
+    row = con.execute(f"SELECT count(*), count(*) FILTER ({last} IS NULL){extras} FROM {relation}").fetchone()
     assert row is not None
     total, short = int(row[0]), int(row[1])
     examples: list[int] = []
     if short:
         examples = [
-            int(r[0]) + 1
+            int(r[0])
             for r in con.execute(
-                f"SELECT file_row_number FROM {src} WHERE {last} IS NULL "
-                f"ORDER BY file_row_number LIMIT {_MAX_EXAMPLES}"
+                f"SELECT rn FROM (SELECT row_number() OVER () AS rn, {last} FROM {relation}) "
+                f"WHERE {last} IS NULL ORDER BY rn LIMIT {_MAX_EXAMPLES}"
             ).fetchall()
         ]
     return total, examples, short, [int(v) for v in row[2:]]

@@ -19,9 +19,10 @@ from pathlib import Path
 from hubcity.domain.ingest import ProgressFn
 from hubcity.errors import IngestError
 
-__all__ = ["TextFile", "prepare_text"]
+__all__ = ["TextFile", "likely_utf8", "prepare_text"]
 
 _CHUNK = 1024 * 1024
+_HEAD = 64 * 1024
 _BOM = codecs.BOM_UTF8
 _ALIASES = {"euc_kr": "cp949", "ks_c_5601_1987": "cp949", "uhc": "cp949", "ms949": "cp949"}
 
@@ -138,6 +139,37 @@ def _transcode(
     return tmp, quotes
 
 
+def _head(src: Path, filename: str) -> bytes:
+    """The first 64 KB, after refusing empty and binary (NUL-holding) files."""
+    if src.stat().st_size == 0:
+        raise IngestError("빈 파일입니다.", "The file is empty.", file=filename)
+    with src.open("rb") as f:
+        head = f.read(_HEAD)
+    if not head.strip(b" \t\r\n" + _BOM):
+        raise IngestError("빈 파일입니다(내용이 없습니다).", "The file is empty (no content).", file=filename)
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise _not_text(filename, nul)
+    return head
+
+
+def likely_utf8(src: Path, *, filename: str, declared: str | None) -> TextFile | None:
+    """The source as UTF-8 text when its first 64 KB are UTF-8 (not yet checked over the whole file).
+
+    Lets the CSV reader start while ``prepare_text`` validates the rest; None when
+    the head already is not UTF-8 or another encoding was declared.
+    """
+    if declared and _canonical(declared, filename) not in ("utf-8", "utf_8_sig"):
+        return None
+    head = _head(src, filename)
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head, False)
+    except UnicodeDecodeError:
+        return None
+    encoding = "utf-8-sig" if head.startswith(_BOM) else "utf-8"
+    return TextFile(src, encoding, src.stat().st_size, 0, False)
+
+
 def prepare_text(
     src: Path,
     *,
@@ -148,15 +180,7 @@ def prepare_text(
 ) -> TextFile:
     """Detect (or check the declared) encoding over the whole file; give back UTF-8."""
     size = src.stat().st_size
-    if size == 0:
-        raise IngestError("빈 파일입니다.", "The file is empty.", file=filename)
-    with src.open("rb") as f:
-        head = f.read(64 * 1024)
-    if not head.strip(b" \t\r\n" + _BOM):
-        raise IngestError("빈 파일입니다(내용이 없습니다).", "The file is empty (no content).", file=filename)
-    nul = head.find(b"\x00")
-    if nul >= 0:
-        raise _not_text(filename, nul)
+    head = _head(src, filename)
     bom = head.startswith(_BOM)
 
     if declared:

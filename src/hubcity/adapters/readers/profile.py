@@ -16,6 +16,11 @@ Quality rules follow the public-data quality evaluation (공공데이터 품질�
   values are ≥ 90 % 10-digit codes.
 
 Example rows are 1-based data row numbers (the header is not counted).
+
+Profile: null count, min and max are exact; distinct count and the top five
+values are exact too, except for near-unique columns with more than 200,000
+distinct values (free text, phone numbers), where the distinct count is a
+HyperLogLog estimate and no top values are listed (each value occurs about once).
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ _EXAMPLES = 5
 _TOP = 5
 _SAMPLE_ROWS = 20_000
 _BATCH = 300
+_EXACT_DISTINCT = 200_000
 
 
 def _scalar_rows(con: duckdb.DuckDBPyConnection, source: str, exprs: list[str]) -> list[object]:
@@ -79,17 +85,20 @@ def profile_table(
     exprs: list[str] = []
     for c in columns:
         q = quote_ident(c.name)
-        exprs += [f"count({q})", "NULL", f"min({q})", f"max({q})"]
+        exprs += [f"count({q})", f"approx_count_distinct({q})", f"min({q})", f"max({q})"]
     stats = _scalar_rows(con, src, exprs) if columns else []
     profiles: list[ColumnProfile] = []
     checks: list[QualityCheck] = []
     for k, c in enumerate(columns):
-        filled, _, lo, hi = stats[4 * k : 4 * k + 4]
+        filled, approx, lo, hi = stats[4 * k : 4 * k + 4]
         q = quote_ident(c.name)
         filled_n = int(filled) if isinstance(filled, int) else 0
         top: list[tuple[str, int]] = []
         distinct = 0
-        if filled_n:
+        approx_n = int(approx) if isinstance(approx, int) else 0
+        if approx_n > _EXACT_DISTINCT and approx_n * 10 >= filled_n * 9:
+            distinct = min(approx_n, filled_n)  # near-unique: no meaningful top values, HLL estimate
+        elif filled_n:
             rows = con.execute(
                 f"SELECT v, n, count(*) OVER () FROM (SELECT {q} AS v, count(*) AS n FROM {src} "
                 f"WHERE {q} IS NOT NULL GROUP BY 1) ORDER BY n DESC, v LIMIT {_TOP}"

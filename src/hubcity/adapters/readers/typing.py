@@ -50,20 +50,41 @@ _DEMOTED = re.compile(r"hubcity-demote:(\d+):")
 _ORDER = [ColumnType.BOOLEAN, ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.INTEGER, ColumnType.DECIMAL]
 _WS_CHARS = " \t\r\n\u00a0\u3000"
 _WS = sql_literal(_WS_CHARS)
-_WS_SET = "(" + ", ".join(sql_literal(c) for c in _WS_CHARS) + ")"
+_WS_LIST = "[" + ", ".join(sql_literal(c) for c in _WS_CHARS) + "]"
 _NULL_LEN = max(len(t.encode()) for t in NULL_TOKENS)
 
 
-def _set(values: frozenset[str]) -> str:
-    return "(" + ", ".join(sql_literal(v) for v in sorted(values)) + ")"
+def _list(values: frozenset[str]) -> str:
+    # list_contains keeps the expression small: IN lists become OR chains that are slow to plan
+    return "[" + ", ".join(sql_literal(v) for v in sorted(values)) + "]"
 
 
 def value_expr(col: str) -> str:
-    """The trimmed value, or NULL for the null tokens (trim only runs where it is needed: it is slow)."""
-    t = f"(CASE WHEN {col}[1] IN {_WS_SET} OR {col}[-1] IN {_WS_SET} THEN trim({col}, {_WS}) ELSE {col} END)"
-    return (
-        f"(CASE WHEN strlen({t}) <= {_NULL_LEN} AND lower({t}) IN {_set(NULL_TOKENS)} THEN NULL ELSE {t} END)"
-    )
+    """The trimmed value, or NULL for the null tokens, as one expression (for small queries)."""
+    return _null_tokens(f"trim({col}, {_WS})")
+
+
+def _trimmed(col: str) -> str:
+    # trim is slow on long Korean text: only call it when an edge is whitespace
+    edge = f"list_contains({_WS_LIST}, {col}[1]) OR list_contains({_WS_LIST}, {col}[-1])"
+    return f"(CASE WHEN {edge} THEN trim({col}, {_WS}) ELSE {col} END)"
+
+
+def _null_tokens(t: str) -> str:
+    tokens = _list(NULL_TOKENS)
+    short = f"strlen({t}) <= {_NULL_LEN}"
+    return f"(CASE WHEN {short} AND list_contains({tokens}, lower({t})) THEN NULL ELSE {t} END)"
+
+
+def normalised(source: str, typed: list[tuple[str, str]], passthrough: list[tuple[str, str]]) -> str:
+    """A relation with each ``(raw column, alias)`` of ``typed`` trimmed and null-token-free.
+
+    Built in two projections, not one nested expression: DuckDB takes seconds to
+    plan deeply nested CASE expressions repeated over many columns.
+    """
+    inner = [f"{_trimmed(c)} AS {a}" for c, a in typed] + [f"{c} AS {a}" for c, a in passthrough]
+    outer = [f"{_null_tokens(a)} AS {a}" for _, a in typed] + [a for _, a in passthrough]
+    return f"(SELECT {', '.join(outer or ['1'])} FROM (SELECT {', '.join(inner or ['1'])} FROM {source}))"
 
 
 def _date(v: str) -> str:
@@ -106,8 +127,8 @@ def cast_value(v: str, ctype: ColumnType) -> str:
         return f"try_cast(replace({v}, ',', '') AS DOUBLE)"
     if ctype is ColumnType.BOOLEAN:
         return (
-            f"(CASE WHEN lower({v}) IN {_set(BOOLEAN_TRUE)} THEN true "
-            f"WHEN lower({v}) IN {_set(BOOLEAN_FALSE)} THEN false END)"
+            f"(CASE WHEN list_contains({_list(BOOLEAN_TRUE)}, lower({v})) THEN true "
+            f"WHEN list_contains({_list(BOOLEAN_FALSE)}, lower({v})) THEN false END)"
         )
     if ctype is ColumnType.DATE:
         return _date(v)
@@ -162,15 +183,19 @@ def infer_candidates(con: duckdb.DuckDBPyConnection, raw: RawTable) -> list[list
     column to its next candidate when a later value does not fit.
     """
     ids = raw.column_ids()
-    path = sql_literal(str(raw.path))
     candidates = [i for i, n in enumerate(raw.names) if not is_code_name(n)]
-    inner = ", ".join([f"{value_expr(quote_ident(ids[i]))} AS v{i}" for i in candidates] or ["1"])
-    sample = f"(SELECT {inner} FROM (SELECT * FROM read_parquet({path}) LIMIT {_SAMPLE_ROWS}))"
+    head = f"(SELECT * FROM {raw.source()} LIMIT {_SAMPLE_ROWS})"
+    sample = normalised(head, [(quote_ident(ids[i]), f"v{i}") for i in candidates], [])
     checks: list[tuple[str, ColumnType | None]] = []
     for i in candidates:
         checks.append((f"v{i}", None))
         checks.extend((f"v{i}", t) for t in _ORDER)
-    counts = _counts(con, sample, checks)
+    # materialised: planning the checks over the nested projection takes DuckDB far longer
+    con.execute(f"CREATE OR REPLACE TEMP TABLE hubcity_sample AS SELECT * FROM {sample}")
+    try:
+        counts = _counts(con, "hubcity_sample", checks)
+    finally:
+        con.execute("DROP TABLE IF EXISTS hubcity_sample")
     out: list[list[ColumnType]] = [[] for _ in ids]
     step = len(_ORDER) + 1
     for k, i in enumerate(candidates):
@@ -195,7 +220,6 @@ def type_table(
 ) -> tuple[list[TypedColumn], list[IngestWarning]]:
     """Infer (or take the user's) types and write the final typed Parquet to ``dest``."""
     ids = raw.column_ids()
-    path = sql_literal(str(raw.path))
     warnings: list[IngestWarning] = []
     candidates: list[list[ColumnType]] = [[] for _ in ids]
     if raw.types is not None:
@@ -227,22 +251,24 @@ def type_table(
         overridden.append(i)
 
     while True:
-        inner, parts = [], []
+        typed_cols: list[tuple[str, str]] = []
+        passthrough: list[tuple[str, str]] = []
+        parts = []
         for i, t in enumerate(types):
             src = quote_ident(ids[i])
             name = quote_ident(raw.names[i])
             if raw.types is not None:
-                inner.append(f"{src} AS r{i}")
+                passthrough.append((src, f"r{i}"))
                 expr = cast_expression(f"CAST(r{i} AS VARCHAR)", t) if i in overridden else f"r{i}"
             elif t is ColumnType.TEXT:
-                inner.append(f"{src} AS r{i}")
+                passthrough.append((src, f"r{i}"))
                 expr = cast_expression(f"r{i}", t)
             else:
-                inner.append(f"{value_expr(src)} AS v{i}")
+                typed_cols.append((src, f"v{i}"))
                 guard = i not in overridden and not exact
                 expr = guarded_cast(f"v{i}", t, i) if guard else cast_value(f"v{i}", t)
             parts.append(f"{expr} AS {name}")
-        select = f"SELECT {', '.join(parts)} FROM (SELECT {', '.join(inner)} FROM read_parquet({path}))"
+        select = f"SELECT {', '.join(parts)} FROM {normalised(raw.source(), typed_cols, passthrough)}"
         try:
             con.execute(f"COPY ({select}) TO {sql_literal(str(dest))} (FORMAT parquet, COMPRESSION snappy)")
             break
@@ -263,7 +289,7 @@ def type_table(
         if raw.types is not None:
             src = f"CAST({src} AS VARCHAR)"
         failed = (
-            f"SELECT count(*), min(file_row_number) FROM read_parquet({path}, file_row_number=true) "
+            f"SELECT count(*), min(rn) FROM {raw.numbered()} "
             f"WHERE {value_expr(src)} IS NOT NULL AND {cast_expression(src, col.type)} IS NULL"
         )
         row = con.execute(failed).fetchone()

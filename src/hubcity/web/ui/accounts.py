@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -68,12 +67,12 @@ def login(
             request, actor, next_url=safe_next(next), username=username, error=(exc.message, exc.message_en),
             status=401,
         )  # fmt: skip
-    lang = request.session.get("lang")
-    request.session.clear()  # a fresh session (and CSRF token) for the signed-in user
+    # a fresh session for the signed-in user; the CSRF token and language carry over, so the page
+    # (and tests/factories.login) can go on using the token it already holds
+    kept: dict[str, Any] = {k: request.session[k] for k in ("csrf", "lang") if k in request.session}
+    request.session.clear()
+    request.session.update(kept)
     request.session["user_id"] = user.id
-    request.session["csrf"] = secrets.token_urlsafe(24)
-    if lang:
-        request.session["lang"] = lang
     return RedirectResponse(safe_next(next), status_code=303)
 
 

@@ -23,6 +23,8 @@ router = APIRouter()
 PAGE_SIZE = 20
 DOWNLOAD_FORMATS = ("csv", "csv-cp949", "xlsx", "parquet", "json", "source")
 SORTS = ("updated", "created", "popular", "title")
+# empty form values that mean "not set"
+_OPTIONAL = {"theme", "licence", "update_cycle", "temporal_start", "temporal_end"}
 _FORM_FIELDS = (
     "name", "title", "title_en", "owner_org", "visibility", "theme", "licence", "keywords", "description",
     "update_cycle", "contact_name", "contact_email", "contact_phone", "temporal_start", "temporal_end",
@@ -210,9 +212,6 @@ def dataset_create(
         return RedirectResponse(f"/datasets/{dataset.name}", status_code=303)
     context = _new_form_context(services, actor, values, errors, general)
     return render(request, "dataset_new.html", context, actor=actor, data=_new_form_data(context), status=422)
-
-
-_OPTIONAL = {"theme", "licence", "update_cycle", "temporal_start", "temporal_end"}
 
 
 def _downloads(name: str, resource: str, version: Version) -> list[tuple[str, str]]:

@@ -54,7 +54,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "home.popular": ("많이 찾는 데이터셋", "Popular datasets"),
     "home.orgs": ("기관별 데이터", "Data by organisation"),
     "home.all_datasets": ("전체 데이터셋 보기", "All datasets"),
-    "home.total": ("공개 목록의 데이터셋", "datasets you can see"),
+    "home.total": ("볼 수 있는 데이터셋 {n}개", "{n} datasets you can see"),
     "home.empty": ("아직 데이터셋이 없습니다.", "No datasets yet."),
     # dataset list
     "list.title": ("데이터셋 목록", "Datasets"),
@@ -278,6 +278,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.title": ("오류", "Error"),
     "error.home": ("홈으로 가기", "Go to the home page"),
     "error.back": ("이전 페이지로", "Go back"),
+    # column types (ColumnType values)
+    "type.integer": ("정수", "integer"),
+    "type.decimal": ("실수", "decimal"),
+    "type.text": ("문자", "text"),
+    "type.date": ("날짜", "date"),
+    "type.timestamp": ("일시", "timestamp"),
+    "type.boolean": ("참/거짓", "boolean"),
     # misc
     "misc.yes": ("예", "Yes"),
     "misc.no": ("아니요", "No"),
@@ -326,7 +333,10 @@ def label(kind: str, key: str | None, lang: str) -> str:
     elif kind == "update_cycle":
         pair = UPDATE_CYCLES.get(key)
     elif kind == "org_kind":
-        pair = ORG_KIND_LABELS.get(OrgKind(key)) if key in OrgKind._value2member_map_ else None
+        try:
+            pair = ORG_KIND_LABELS.get(OrgKind(key))
+        except ValueError:
+            pair = None
     else:
         pair = None
     if pair is None:
