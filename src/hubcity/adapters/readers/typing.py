@@ -2,9 +2,13 @@
 
 Inference is vectorised in DuckDB (RE2 regexes) and runs in two steps: the
 first 20,000 rows eliminate the candidate types that cannot hold (free text
-loses every candidate here, cheaply), then the surviving candidates are checked
-against *every* row. A column gets the most specific type that all its
-non-null values satisfy (see ``hubcity.domain.typing_rules``).
+loses every candidate here, cheaply); then the final copy casts every row with
+a *guarded* cast of the best surviving candidate, which raises a recognisable
+error on the first value that does not fit. That column is demoted to its next
+candidate (or text) and the copy re-run, so a value in row 900,000 still
+decides the type, yet the common case reads the data once. A column gets the
+most specific type that all its non-null values satisfy (see
+``hubcity.domain.typing_rules``).
 """
 
 from __future__ import annotations
@@ -37,11 +41,12 @@ from hubcity.errors import IngestError
 __all__ = [
     "TypedColumn",
     "cast_expression",
+    "cast_value",
     "guarded_cast",
     "infer_candidates",
+    "normalised",
     "type_table",
     "value_expr",
-    "cast_value",
 ]
 
 _SAMPLE_ROWS = 20_000
