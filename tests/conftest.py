@@ -17,7 +17,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 from hubcity.bootstrap import Services, bootstrap
-from hubcity.domain.accounts import SYSTEM
 from hubcity.settings import Settings
 from hubcity.web.app import create_app
 
@@ -25,7 +24,6 @@ REPO = Path(__file__).resolve().parents[1]
 REAL_DATA = REPO.parent / "shared" / "data" / "real"
 PG_SERVER = os.environ.get("HUBCITY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-PASSWORD = "correct-horse-battery"
 
 
 def _pg_database(worker: str) -> str:
@@ -124,9 +122,6 @@ def real_data() -> Path:
     if not REAL_DATA.is_dir():
         pytest.fail(f"real data folder missing: {REAL_DATA}")
     return REAL_DATA
-
-
-__all__ = ["PASSWORD", "REAL_DATA", "SYSTEM"]
 
 
 @pytest.fixture

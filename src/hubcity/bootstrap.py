@@ -7,7 +7,6 @@ runs the same services over the same adapters.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -16,7 +15,7 @@ from hubcity.adapters.db.store import SqlStore
 from hubcity.adapters.engines.duckdb import EXPORT_FORMATS, DuckTableReader
 from hubcity.adapters.lake import make_lake
 from hubcity.adapters.queue import HueyQueue
-from hubcity.adapters.readers import ingest_file, list_sheets
+from hubcity.adapters.readers import ingest_file
 from hubcity.domain.ingest import IngestLimits
 from hubcity.services.accounts import AccountService
 from hubcity.services.catalog import CatalogService
@@ -55,9 +54,6 @@ class Services:
 
     def schema_ready(self) -> bool:
         return current_revision(self.engine) is not None
-
-    def sheets(self, path: Path, filename: str) -> list[str]:
-        return list_sheets(path, filename)
 
 
 def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:

@@ -7,7 +7,6 @@ swapped (SQLite/PostgreSQL, local folder/S3, in-process/huey workers).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -146,7 +145,3 @@ class JobQueue(Protocol):
     """Runs a job by id somewhere: worker threads, worker processes, or inline."""
 
     def enqueue(self, job_id: str) -> None: ...
-
-
-Runner = Callable[[str], None]
-RowIterator = Iterator[dict[str, Any]]

@@ -38,6 +38,15 @@ def _invalid(field: str, ko: str, en: str) -> InvalidInput:
     return InvalidInput(ko, en, [FieldError(field, ko, en)])
 
 
+def _check_password(password: str) -> None:
+    if len(password) < _MIN_PASSWORD:
+        raise _invalid(
+            "password",
+            f"비밀번호는 {_MIN_PASSWORD}자 이상이어야 합니다.",
+            f"Passwords need at least {_MIN_PASSWORD} characters.",
+        )
+
+
 class AccountService:
     def __init__(self, store: MetadataStore) -> None:
         self.store = store
@@ -123,12 +132,8 @@ class AccountService:
             raise _invalid(
                 "username", f"사용자 이름이 올바르지 않습니다: {reason}", f"Invalid username: {reason}"
             )
-        if password is not None and len(password) < _MIN_PASSWORD:
-            raise _invalid(
-                "password",
-                f"비밀번호는 {_MIN_PASSWORD}자 이상이어야 합니다.",
-                f"Passwords need at least {_MIN_PASSWORD} characters.",
-            )
+        if password is not None:
+            _check_password(password)
         target_org = self.get_org(org) if org else None
         member_role = self._role(role)
         user = self.store.create_user(
@@ -182,12 +187,7 @@ class AccountService:
             raise PermissionDenied(
                 "다른 사용자의 비밀번호는 바꿀 수 없습니다.", "You cannot change another user's password."
             )
-        if len(password) < _MIN_PASSWORD:
-            raise _invalid(
-                "password",
-                f"비밀번호는 {_MIN_PASSWORD}자 이상이어야 합니다.",
-                f"Passwords need at least {_MIN_PASSWORD} characters.",
-            )
+        _check_password(password)
         self.store.set_password_hash(user.id, self._hasher.hash(password))
 
     def authenticate(self, username: str, password: str) -> User:

@@ -16,7 +16,6 @@ import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -543,6 +542,3 @@ def _error_dict(exc: BaseException, filename: str | None) -> dict[str, Any]:
             f"An internal error stopped the ingest of '{filename}'; the previous version is unchanged."
         ),
     }
-
-
-ProgressCallback = Callable[[int, int, int], None]

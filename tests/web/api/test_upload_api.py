@@ -243,3 +243,18 @@ def test_two_uploads_at_the_same_moment_both_land_as_distinct_versions(
         res = client.get("/api/v1/datasets/population/resources/people").json()
         assert [v["number"] for v in res["versions"]] == [2, 1]
         assert {v["row_count"] for v in res["versions"]} == {2, 3}
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(
+    client: TestClient, services: Services, city: dict[str, Any]
+) -> None:
+    make_dataset(services)
+    services.settings.ingest.max_upload_mb = 1
+    token = api_token(services, city["actors"]["editor"])
+    big = b"a,b\n" + b"1,2\n" * 300_000  # 1.2 MB
+    resp = client.post(
+        "/api/v1/datasets/population/resources", headers=_auth(token), files={"file": ("big.csv", big)}
+    )
+    assert resp.status_code == 422 and "too large" in resp.json()["error_en"]
+    assert not any(services.settings.uploads_dir.glob("upload-*"))
+    assert client.get("/api/v1/datasets/population/resources").json() == []

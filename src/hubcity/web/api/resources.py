@@ -69,8 +69,15 @@ async def upload(
     sheet: Annotated[str | None, Form()] = None,
     column_types: Annotated[str | None, Form(description="JSON object: column → type")] = None,
 ) -> JobRead:
-    # check rights before taking the bytes in
+    # check rights and the declared size before taking the bytes in
     services.catalog.get_editable(actor, name)
+    limit = services.settings.ingest.max_upload_mb * 1024 * 1024
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + 64 * 1024:  # multipart framing allowance
+        raise InvalidInput(
+            f"파일이 너무 큽니다. 최대 {services.settings.ingest.max_upload_mb:,} MiB까지 올릴 수 있습니다.",
+            f"The upload is too large; the limit is {services.settings.ingest.max_upload_mb:,} MiB.",
+        )
     path = await save_upload(file, services.settings.uploads_dir)
     job = services.resources.start_upload(
         actor,
