@@ -8,11 +8,11 @@ previous version stays the default and intact.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
 import re
 import shutil
-import threading
 import time
 import unicodedata
 import uuid
@@ -35,18 +35,6 @@ log = logging.getLogger(__name__)
 
 _SLUG_CLEAN = re.compile(r"[^a-z0-9]+")
 _STALE_AFTER = timedelta(minutes=2)
-_KNOWN_ENCODINGS = {
-    "utf-8",
-    "utf8",
-    "utf-8-sig",
-    "cp949",
-    "euc-kr",
-    "euckr",
-    "ms949",
-    "uhc",
-    "utf-16",
-    "latin-1",
-}
 
 
 def resource_slug(filename: str) -> str:
@@ -111,7 +99,6 @@ class ResourceService:
         self.max_upload_bytes = max_upload_bytes
         self.export_formats = export_formats
         self.queue: JobQueue | None = None
-        self._publish_lock = threading.Lock()
 
     def attach_queue(self, queue: JobQueue) -> None:
         self.queue = queue
@@ -179,7 +166,7 @@ class ResourceService:
 
     def _options(self, req: UploadRequest) -> IngestOptions:
         encoding = (req.encoding or "").strip().lower() or None
-        if encoding and encoding not in _KNOWN_ENCODINGS:
+        if encoding and not _codec_exists(encoding):
             raise InvalidInput(
                 f"알 수 없는 인코딩입니다: {req.encoding}",
                 f"Unknown encoding: {req.encoding}",
@@ -330,34 +317,33 @@ class ResourceService:
             parquet_key = f"{base}/data-{token}.parquet"
             self.lake.put(parquet, parquet_key)
             put_keys.append(parquet_key)
-        with self._publish_lock:
-            resource = self.store.ensure_resource(dataset.id, job.resource_name, Path(filename).stem)
-            fields: dict[str, Any] = {
-                "created_by": job.created_by,
-                "created_by_name": job.params.get("by"),
-                "filename": filename,
-                "format": str(outcome.format) if outcome else (suffix.lstrip(".") or "file"),
-                "size_bytes": source.stat().st_size,
-                "checksum": checksum,
-                "parquet_key": parquet_key,
-                "source_key": source_key,
-                "options": _options_dict(options),
-            }
-            if outcome is not None:
-                fields.update(
-                    source_encoding=outcome.source_encoding,
-                    delimiter=outcome.delimiter,
-                    header_row=outcome.header_row,
-                    sheet=outcome.sheet,
-                    sheets=outcome.sheets,
-                    row_count=outcome.row_count,
-                    column_count=len(outcome.columns),
-                    columns=[c.as_dict() for c in outcome.columns],
-                    quality=outcome.quality.as_dict(),
-                    quality_score=outcome.quality.score,
-                    warnings=[w.as_dict() for w in outcome.warnings],
-                )
-            version = self.store.add_version(resource.id, fields)
+        resource = self.store.ensure_resource(dataset.id, job.resource_name, Path(filename).stem)
+        fields: dict[str, Any] = {
+            "created_by": job.created_by,
+            "created_by_name": job.params.get("by"),
+            "filename": filename,
+            "format": str(outcome.format) if outcome else (suffix.lstrip(".") or "file"),
+            "size_bytes": source.stat().st_size,
+            "checksum": checksum,
+            "parquet_key": parquet_key,
+            "source_key": source_key,
+            "options": _options_dict(options),
+        }
+        if outcome is not None:
+            fields.update(
+                source_encoding=outcome.source_encoding,
+                delimiter=outcome.delimiter,
+                header_row=outcome.header_row,
+                sheet=outcome.sheet,
+                sheets=outcome.sheets,
+                row_count=outcome.row_count,
+                column_count=len(outcome.columns),
+                columns=[c.as_dict() for c in outcome.columns],
+                quality=outcome.quality.as_dict(),
+                quality_score=outcome.quality.score,
+                warnings=[w.as_dict() for w in outcome.warnings],
+            )
+        version = self.store.add_version(resource.id, fields)
         put_keys.clear()  # published: these files now belong to the version
         return version
 
@@ -503,6 +489,15 @@ class _ProgressWriter:
         if bytes_total:
             fields.update(bytes_done=bytes_done, bytes_total=bytes_total)
         self.store.update_job(self.job_id, fields)
+
+
+def _codec_exists(name: str) -> bool:
+    """Whether Python knows the codec; what it means for a file is the reader's business."""
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
 
 
 def _sha256(path: Path) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
+from tests.adapters.readers._parquet import parquet_rows as _rows
 
 from hubcity.adapters.readers import ingest_file
 from hubcity.domain.ingest import ColumnType, IngestOptions, IngestOutcome
@@ -17,14 +17,6 @@ def _run(tmp_path: Path, data: bytes, name: str = "f.csv", **options: Any) -> tu
     src.write_bytes(data)
     dest = tmp_path / "out.parquet"
     return ingest_file(src, dest, filename=name, options=IngestOptions(**options)), dest
-
-
-def _rows(dest: Path, sql: str = "SELECT * FROM {t}") -> list[tuple[Any, ...]]:
-    con = duckdb.connect()
-    try:
-        return con.execute(sql.replace("{t}", f"read_parquet('{dest}')")).fetchall()
-    finally:
-        con.close()
 
 
 def test_cp949_trap_after_2000_ascii_rows(tmp_path: Path) -> None:

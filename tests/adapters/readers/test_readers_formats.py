@@ -5,25 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
-import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import xlsxwriter
+from tests.adapters.readers._parquet import parquet_rows as _rows
 
 from hubcity.adapters.readers import ingest_file, list_sheets
 from hubcity.domain.ingest import ColumnType, IngestOptions, SourceFormat
 
 T = ColumnType
-
-
-def _rows(dest: Path, sql: str = "SELECT * FROM {t}") -> list[tuple[Any, ...]]:
-    con = duckdb.connect()
-    try:
-        return con.execute(sql.replace("{t}", f"read_parquet('{dest}')")).fetchall()
-    finally:
-        con.close()
 
 
 def test_json_array_keys_unioned_nested_as_text(tmp_path: Path) -> None:

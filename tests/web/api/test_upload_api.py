@@ -258,3 +258,15 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(
     assert resp.status_code == 422 and "too large" in resp.json()["error_en"]
     assert not any(services.settings.uploads_dir.glob("upload-*"))
     assert client.get("/api/v1/datasets/population/resources").json() == []
+
+
+def test_any_encoding_name_python_knows_reaches_the_reader(
+    client: TestClient, services: Services, city: dict[str, Any]
+) -> None:
+    make_dataset(services)
+    token = api_token(services, city["actors"]["editor"])
+    job = _upload(client, token, _csv(), encoding="ks_c_5601_1987")  # Windows' name for CP949
+    assert job["state"] == "succeeded", job
+    res = client.get("/api/v1/datasets/population/resources/people").json()
+    assert res["source_encoding"] == "cp949"
+    assert [c["name"] for c in res["columns"]] == ["행정동", "인구수", "기준일"]
