@@ -33,6 +33,7 @@ from hubcity.domain.ingest import ColumnType
 __all__ = [
     "BOOLEAN_FALSE",
     "BOOLEAN_TRUE",
+    "TYPED_CHARS_RE",
     "CODE_NAME_RE",
     "DATE_COMPACT_RE",
     "DATE_PARTS_RE",
@@ -61,6 +62,13 @@ MAX_YEAR = 2100
 NULL_TOKENS: frozenset[str] = frozenset({"", "-", "--", "null", "none", "n/a", "na", "nan", "#n/a", "."})
 BOOLEAN_TRUE: frozenset[str] = frozenset({"y", "yes", "true", "예"})
 BOOLEAN_FALSE: frozenset[str] = frozenset({"n", "no", "false", "아니오", "아니요"})
+
+_WORD_CHARS = "".join(
+    sorted({c for w in BOOLEAN_TRUE | BOOLEAN_FALSE | NULL_TOKENS for c in w + w.upper()} - set("-./"))
+)
+# Every raw value (untrimmed) that reads as a typed value or as null is made of these characters only:
+# a column with any other character is text, found with one cheap test before the type checks.
+TYPED_CHARS_RE = rf"[0-9+\-.,:/\s\x{{a0}}\x{{3000}}TE년월일{_WORD_CHARS}]*"
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)"
 # No leading zero ("0123" is a code, not a number); "0" and "0.5" are numbers.

@@ -6,6 +6,7 @@ import io
 import zipfile
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from hubcity.adapters.readers import ingest_file
@@ -185,3 +186,40 @@ def test_utf8_truncated_after_a_long_head(tmp_path: Path) -> None:
     data = (head + "8000,광주").encode()[:-1]
     err = _fails(tmp_path, "x.csv", data)
     assert err.row == 8_002 and err.location.byte_offset == len(data) - 2
+
+
+def _large_cp949(rows: int) -> tuple[str, bytes]:
+    """About 20 MB of CP949: over the size at which the second half is decoded by a child process."""
+    text = "번호,동,내용\n" + "".join(f"{i},충장동,{'민원 내용입니다 ' * 6}\n" for i in range(rows))
+    return text, text.encode("cp949")
+
+
+@pytest.mark.parametrize("where", ["first half", "second half"])
+def test_bad_byte_in_a_large_cp949_file_is_named_exactly(tmp_path: Path, where: str) -> None:
+    text, data = _large_cp949(200_000)
+    assert len(data) > 16 * 1024 * 1024
+    row = 40_000 if where == "first half" else 180_000
+    start = data.index(f"\n{row - 2},".encode()) + 1  # physical row ``row`` (the header is row 1)
+    bad = start + len(f"{row - 2},충장동,".encode("cp949"))
+    # 0xFF is never valid in CP949 (nor UTF-8, nor anything charset-normalizer trusts here)
+    data = data[:bad] + b"\xff\xff" + data[bad + 2 :]
+    err = _fails(tmp_path, "big.csv", data, options=IngestOptions(encoding="cp949"))
+    assert err.row == row
+    assert err.location.byte_offset == bad
+    assert "CP949" in err.message_en
+
+
+def test_large_cp949_file_reads_whole(tmp_path: Path) -> None:
+    text, data = _large_cp949(200_000)
+    src = tmp_path / "big.csv"
+    src.write_bytes(data)
+    outcome = ingest_file(src, tmp_path / "big.parquet", filename="big.csv")
+    assert outcome.source_encoding == "cp949"
+    assert outcome.row_count == 200_000
+    with duckdb.connect() as con:
+        seen = con.execute(
+            "SELECT count(DISTINCT 번호), max(번호::INTEGER), min(동), max(동), min(내용), max(내용) "
+            f"FROM read_parquet('{tmp_path / 'big.parquet'}')"
+        ).fetchone()
+    line = text.splitlines()[1].split(",")[2]
+    assert seen == (200_000, 199_999, "충장동", "충장동", line, line)

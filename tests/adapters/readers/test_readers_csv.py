@@ -118,19 +118,42 @@ def test_quoted_newlines_and_crlf(tmp_path: Path) -> None:
     assert _rows(dest, "SELECT memo FROM {t} WHERE id = 1") == [("첫 줄\r\n둘째 줄",)]
 
 
-def test_progress_is_reported(tmp_path: Path) -> None:
+def test_progress_is_reported_while_transcoding(tmp_path: Path) -> None:
     calls: list[tuple[int, int, int]] = []
-    text = "a,b\n" + "".join(f"{i},{'가' * 100}\n" for i in range(12_000))
+    text = "a,b\n" + "".join(f"{i},{'가' * 100}\n" for i in range(30_000))
     src = tmp_path / "p.csv"
-    src.write_text(text, encoding="utf-8")
+    src.write_bytes(text.encode("cp949"))
     outcome = ingest_file(
         src, tmp_path / "p.parquet", filename="p.csv", progress=lambda d, t, r: calls.append((d, t, r))
     )
     size = src.stat().st_size
-    assert size > 3 * 1024 * 1024
+    assert size > 5 * 1024 * 1024
     assert len(calls) >= 4
-    assert calls[-1] == (size, size, outcome.row_count)
-    assert all(d <= t for d, t, _ in calls)
+    assert outcome.row_count == 30_000
+    assert calls[-1] == (size, size, 30_000)
+    done = [d for d, _, _ in calls]
+    assert done == sorted(done) and all(d <= t for d, t, _ in calls)
+
+
+def test_progress_is_reported_while_duckdb_reads(tmp_path: Path) -> None:
+    """A UTF-8 file goes straight to DuckDB: its progress on the statement moves the bar."""
+    calls: list[tuple[int, int, int]] = []
+    line = "{},2024-03-05,충장동,{}\n"
+    body = "".join(line.format(i, "민원 내용 " * 12) for i in range(20_000))
+    src = tmp_path / "big.csv"
+    with src.open("w", encoding="utf-8") as f:
+        f.write("번호,일자,동,내용\n")
+        for _ in range(40):
+            f.write(body)
+    outcome = ingest_file(
+        src, tmp_path / "big.parquet", filename="big.csv", progress=lambda d, t, r: calls.append((d, t, r))
+    )
+    size = src.stat().st_size
+    assert outcome.row_count == 800_000
+    assert calls[-1] == (size, size, 800_000)
+    done = [d for d, _, _ in calls]
+    assert done == sorted(done)
+    assert any(0 < d < size for d in done), calls
 
 
 def test_work_dir_left_clean(tmp_path: Path) -> None:

@@ -17,14 +17,13 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
-from hubcity.adapters.readers._raw import RawTable, connect, sql_literal
+from hubcity.adapters.readers._raw import RawTable, RowCheckNeeded, connect, sql_literal
 from hubcity.adapters.readers.csv import check_quotes, read_csv_raw
 from hubcity.adapters.readers.encoding import TextFile, likely_utf8, prepare_text
 from hubcity.adapters.readers.excel import list_excel_sheets, read_excel_raw
@@ -46,6 +45,7 @@ from hubcity.errors import IngestError
 __all__ = ["ingest_file", "list_sheets"]
 
 _DUCKDB_MEMORY = "512MB"
+_POLL_SECONDS = 0.2
 
 
 def _format(filename: str) -> SourceFormat:
@@ -137,58 +137,102 @@ def _read_csv(
     limits: IngestLimits,
     progress: ProgressFn | None,
 ) -> tuple[RawTable, str, str, tuple[list[TypedColumn], list[IngestWarning]]]:
-    """Read and type a CSV; when its head is UTF-8, DuckDB works while the encoding is validated.
+    """Read and type a CSV in as few passes over it as the file allows.
 
-    The whole-file UTF-8 check runs in this thread (with progress) while a worker
-    thread already reads and types the file with DuckDB. If the check fails, the
-    worker is interrupted, its output discarded, and the file is transcoded and
-    read again. Nothing is trusted before the whole file has been validated.
+    A file whose head (the first 256 KB: any title rows and the header) is UTF-8
+    goes to DuckDB as it is. DuckDB checks every field it reads as strict UTF-8,
+    so a file that reads through is UTF-8 over its whole length. Any failure
+    sends the file to ``prepare_text``, the whole-file check that names the
+    first bad byte or transcodes CP949, and the read starts again on its
+    result. A well-formed file is read once (plus its first rows, for typing);
+    a ragged one is counted and checked first (``RowCheckNeeded``).
     """
+    total = src.stat().st_size
 
-    def read(text: TextFile) -> tuple[RawTable, str, tuple[list[TypedColumn], list[IngestWarning]]]:
-        raw, delimiter = read_csv_raw(text, con, filename=filename, fmt=fmt, options=options, limits=limits)
-        return raw, delimiter, type_table(con, raw, out, options=options, filename=filename)
+    def read(
+        text: TextFile, start: float
+    ) -> tuple[RawTable, str, tuple[list[TypedColumn], list[IngestWarning]]]:
+        raw, delimiter = read_csv_raw(
+            text, con, filename=filename, fmt=fmt, options=options, limits=limits, check_rows=False
+        )
+        try:
+            with _watch(con, progress, total, start):
+                typed = type_table(con, raw, out, options=options, filename=filename)
+        except (RowCheckNeeded, duckdb.Error):
+            # a short or too-wide row, or a read error: the checking pass finds and explains it
+            out.unlink(missing_ok=True)
+            with _watch(con, progress, total, start):
+                raw, delimiter = read_csv_raw(
+                    text, con, filename=filename, fmt=fmt, options=options, limits=limits
+                )
+                typed = type_table(con, raw, out, options=options, filename=filename)
+        if raw.row_count is None:
+            counted = con.execute(f"SELECT count(*) FROM read_parquet({sql_literal(str(out))})").fetchone()
+            assert counted is not None
+            raw.row_count = int(counted[0])
+        return raw, delimiter, typed
 
     optimistic = likely_utf8(src, filename=filename, declared=options.encoding)
+    failure: Exception | None = None
     if optimistic is not None:
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hubcity-csv") as pool:
-            job = pool.submit(read, optimistic)
-            try:
-                text = prepare_text(
-                    src, filename=filename, declared=options.encoding, work_dir=scratch, progress=progress
-                )
-            except BaseException:
-                con.interrupt()
-                _quietly(job)
-                raise
-            if text.encoding in ("utf-8", "utf-8-sig"):
-                try:
-                    raw, delimiter, typed = job.result()
-                except IngestError:
-                    check_quotes(text, _delimiter_guess(options, fmt), filename)
-                    raise
-                check_quotes(text, delimiter, filename)
-                return raw, delimiter, text.encoding, typed
-            con.interrupt()
-            _quietly(job)
+        try:
+            raw, delimiter, typed = read(optimistic, 0.0)
+            return raw, delimiter, optimistic.encoding, typed
+        except (IngestError, duckdb.Error) as exc:
+            failure = exc
             out.unlink(missing_ok=True)
-    else:
-        text = prepare_text(
-            src, filename=filename, declared=options.encoding, work_dir=scratch, progress=progress
-        )
+    # the whole-file check takes the first half of the bar when a read follows it
+    half = None if progress is None else _scaled(progress, 0.0, 0.5)
+    text = prepare_text(src, filename=filename, declared=options.encoding, work_dir=scratch, progress=half)
+    if failure is not None and text.encoding in ("utf-8", "utf-8-sig"):
+        # UTF-8 after all: the failure was not the encoding (an unclosed quote is named by row)
+        check_quotes(text, _delimiter_guess(options, fmt), filename)
+        raise failure
     # a transcoded temporary lives in ``scratch`` until the typed copy is written
-    raw, delimiter, typed = read(text)
+    raw, delimiter, typed = read(text, 0.5)
     return raw, delimiter, text.encoding, typed
+
+
+def _scaled(progress: ProgressFn, lo: float, hi: float) -> ProgressFn:
+    def scaled(done: int, total: int, rows: int) -> None:
+        share = done / total if total else 1.0
+        progress(int(total * (lo + (hi - lo) * share)), total, rows)
+
+    return scaled
+
+
+@contextlib.contextmanager
+def _watch(
+    con: duckdb.DuckDBPyConnection, progress: ProgressFn | None, total: int, start: float
+) -> Iterator[None]:
+    """Report DuckDB's progress on the running statement (bytes of the bar from ``start`` to the end).
+
+    It is also the job's heartbeat while one long statement runs.
+    """
+    if progress is None:
+        yield
+        return
+    stop = threading.Event()
+    report = _scaled(progress, start, 1.0)
+
+    def poll() -> None:
+        best = 0.0
+        while not stop.wait(_POLL_SECONDS):
+            with contextlib.suppress(duckdb.Error):
+                best = max(best, min(con.query_progress(), 100.0))
+            report(int(total * best / 100), total, 0)
+
+    thread = threading.Thread(target=poll, name="hubcity-progress", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _delimiter_guess(options: IngestOptions, fmt: SourceFormat) -> str:
     return options.delimiter or ("\t" if fmt is SourceFormat.TSV else ",")
-
-
-def _quietly(job: Future[Any]) -> None:
-    """Wait for an abandoned worker, ignoring how it ended."""
-    with contextlib.suppress(BaseException):
-        job.result()
 
 
 def _ingest(
@@ -223,15 +267,16 @@ def _ingest(
     else:
         raw = read_parquet_raw(src, raw_path, con, filename=filename, limits=limits)
     if progress is not None:
-        progress(total, total, raw.row_count)
+        progress(total, total, raw.row_count or 0)
     if typed is None:
         typed = type_table(con, raw, out, options=options, filename=filename)
     columns, type_warnings = typed
     raw_path.unlink(missing_ok=True)
-    profiles, quality = profile_table(con, out, columns, raw.row_count)
+    row_count = raw.row_count or 0
+    profiles, quality = profile_table(con, out, columns, row_count)
     return IngestOutcome(
         format=fmt,
-        row_count=raw.row_count,
+        row_count=row_count,
         columns=profiles,
         source_encoding=encoding,
         delimiter=delimiter,

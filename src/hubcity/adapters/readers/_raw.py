@@ -18,7 +18,11 @@ import duckdb
 
 from hubcity.domain.ingest import ColumnType, IngestWarning
 
-__all__ = ["RawTable", "connect", "quote_ident", "sql_literal"]
+__all__ = ["RawTable", "RowCheckNeeded", "connect", "quote_ident", "sql_literal"]
+
+
+class RowCheckNeeded(Exception):
+    """The single-pass read met a row it cannot judge alone (short or too wide): check the rows first."""
 
 
 @dataclass
@@ -26,13 +30,19 @@ class RawTable:
     path: Path  # Parquet, columns c0..cN (VARCHAR) unless ``types`` is given; or the UTF-8 CSV
     names: list[str]
     original_names: list[str]
-    row_count: int
+    row_count: int | None  # None until the typed copy is written (single-pass CSV)
     header_row: int | None = None  # 1-based physical row
     row_offset: int = 0  # physical row of data row 0 minus 1 (for messages)
     warnings: list[IngestWarning] = field(default_factory=list)
     types: list[ColumnType] | None = None  # already typed (Parquet sources): skip inference
     source_columns: list[str] | None = None  # column names in ``path`` when not c0..cN
     relation: str | None = None  # SQL relation reading ``path`` when it is not Parquet (CSV)
+    head: str | None = None  # a cheaper relation for the first rows only (CSV with a smaller buffer)
+    short_guard: str | None = None  # column that is NULL only in a short (padded) row: unchecked rows
+
+    def head_source(self) -> str:
+        """A SQL relation for sampling the first rows."""
+        return self.head or self.source()
 
     def source(self) -> str:
         """A SQL relation over the raw rows, in file order."""
@@ -56,7 +66,9 @@ def connect(threads: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         if threads:
             con.execute(f"SET threads = {int(threads)}")
-        con.execute("SET enable_progress_bar = false")
+        # progress is polled by the caller (``query_progress``), never printed
+        con.execute("SET enable_progress_bar = true")
+        con.execute("SET enable_progress_bar_print = false")
         yield con
     finally:
         con.close()

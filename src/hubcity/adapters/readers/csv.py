@@ -1,10 +1,17 @@
 """CSV/TSV: dialect and header sniffed from the top, the whole file read by DuckDB.
 
-The text arrives as UTF-8 (``encoding.prepare_text``). The first 256 KB are
-parsed with the standard ``csv`` module to choose the delimiter, find the
-header under any title rows and count the fields. DuckDB then streams the
-whole file into a raw all-VARCHAR Parquet file: rows with fewer fields are
-padded with nulls (and reported), rows with more fields widen the table.
+The text arrives as UTF-8 (the source itself or a transcoded copy). The first
+256 KB are parsed with the standard ``csv`` module to choose the delimiter,
+find the header under any title rows and count the fields. DuckDB then reads
+the whole file as all-VARCHAR rows: rows with fewer fields are padded with
+nulls (and reported), rows with more fields widen the table.
+
+The rows are checked in one of two ways. With ``check_rows`` a counting pass
+runs first (row count, short rows, filled extra fields). Without it no pass is
+made here: the typed copy guards the last header column (NULL there means a
+padded row) and raises ``RowCheckNeeded`` at the first short or too-wide row
+(or any read error, which the checking pass then explains), so the common,
+well-formed file is read once and the ragged one is checked and read again.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ _CANDIDATES = [",", "\t", ";", "|"]
 _NO_NULL = "\x01hubcity-no-null\x01"
 _FOUND = re.compile(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)")
 _MAX_EXAMPLES = 20
+_HEAD_LINE_BYTES = 2 * 1024 * 1024  # the sample's line limit: DuckDB's buffer grows with it
 
 _csv.field_size_limit(2**31 - 1)
 
@@ -103,10 +111,14 @@ def read_csv_raw(
     fmt: SourceFormat,
     options: IngestOptions,
     limits: IngestLimits,
+    check_rows: bool = True,
 ) -> tuple[RawTable, str]:
-    """Plan the read of the UTF-8 text (dialect, header, width) and check its rows; no copy is made.
+    """Plan the read of the UTF-8 text (dialect, header, width); no copy is made.
 
     Returns the raw table (a ``read_csv`` relation over the text) and the delimiter used.
+    With ``check_rows`` every row is counted and checked now; without it (and
+    when the sample shows no row wider than the header) the check is left to
+    the typed copy, which raises ``RowCheckNeeded`` when a row needs it.
     """
     sample, _whole = _sample(text.path)
     delimiter = options.delimiter or _sniff_delimiter(sample, fmt)
@@ -138,10 +150,36 @@ def read_csv_raw(
     width = max([len(header_cells), *data_widths])
     _check_width(width, limits, filename)
 
+    if not check_rows and width == len(header_cells):
+        names, blank, dups = clean_header_names(list(header_cells))
+        return (
+            RawTable(
+                path=text.path,
+                relation=_relation(text.path, delimiter, header_last, width, True, limits.max_field_bytes),
+                head=_relation(
+                    text.path,
+                    delimiter,
+                    header_last,
+                    width,
+                    False,
+                    min(limits.max_field_bytes, _HEAD_LINE_BYTES),
+                    4 * min(limits.max_field_bytes, _HEAD_LINE_BYTES),
+                ),
+                names=names,
+                original_names=list(header_cells),
+                row_count=None,
+                header_row=header_first,
+                row_offset=header_last,
+                warnings=_header_warnings(names, blank, dups, set(range(width)), len(header_cells)),
+                short_guard=f"c{len(header_cells) - 1}",
+            ),
+            delimiter,
+        )
+
     warnings: list[IngestWarning] = []
     parallel = True
     while True:
-        relation = _relation(text.path, delimiter, header_last, width, parallel, limits)
+        relation = _relation(text.path, delimiter, header_last, width, parallel, limits.max_field_bytes)
         try:
             row_count, short_rows, short_count, extra_filled = _ragged(
                 con, relation, len(header_cells), width
@@ -183,25 +221,7 @@ def read_csv_raw(
                     column=names[i],
                 )
             )
-    for name in blank:
-        if names.index(name) in keep and names.index(name) < len(header_cells):
-            warnings.append(
-                IngestWarning(
-                    "blank_header",
-                    f"머리글이 비어 있는 열을 '{name}'(으)로 이름 붙였습니다.",
-                    f"A column with a blank header was named '{name}'.",
-                    column=name,
-                )
-            )
-    for name in dups:
-        warnings.append(
-            IngestWarning(
-                "duplicate_header",
-                f"중복된 머리글을 '{name}'(으)로 바꿨습니다.",
-                f"A repeated header was renamed to '{name}'.",
-                column=name,
-            )
-        )
+    warnings += _header_warnings(names, blank, dups, set(keep), len(header_cells))
     if short_count:
         warnings.append(
             IngestWarning(
@@ -234,6 +254,32 @@ def read_csv_raw(
     return raw, delimiter
 
 
+def _header_warnings(
+    names: list[str], blank: list[str], dups: list[str], keep: set[int], header_width: int
+) -> list[IngestWarning]:
+    warnings: list[IngestWarning] = []
+    for name in blank:
+        if names.index(name) in keep and names.index(name) < header_width:
+            warnings.append(
+                IngestWarning(
+                    "blank_header",
+                    f"머리글이 비어 있는 열을 '{name}'(으)로 이름 붙였습니다.",
+                    f"A column with a blank header was named '{name}'.",
+                    column=name,
+                )
+            )
+    for name in dups:
+        warnings.append(
+            IngestWarning(
+                "duplicate_header",
+                f"중복된 머리글을 '{name}'(으)로 바꿨습니다.",
+                f"A repeated header was renamed to '{name}'.",
+                column=name,
+            )
+        )
+    return warnings
+
+
 def _check_width(width: int, limits: IngestLimits, filename: str) -> None:
     if width > limits.max_columns:
         raise IngestError(
@@ -244,13 +290,16 @@ def _check_width(width: int, limits: IngestLimits, filename: str) -> None:
         )
 
 
-def _relation(src: Path, delimiter: str, skip: int, width: int, parallel: bool, limits: IngestLimits) -> str:
+def _relation(
+    src: Path, delimiter: str, skip: int, width: int, parallel: bool, max_line: int, buffer: int | None = None
+) -> str:
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     return (
         f"read_csv({sql_literal(str(src))}, delim={sql_literal(delimiter)}, "
         f"quote='\"', escape='\"', header=false, skip={int(skip)}, columns={columns}, "
         f"auto_detect=false, null_padding=true, nullstr={sql_literal(_NO_NULL)}, "
-        f"max_line_size={int(limits.max_field_bytes)}, parallel={str(parallel).lower()})"
+        f"max_line_size={int(max_line)}, parallel={str(parallel).lower()}"
+        + (f", buffer_size={int(buffer)})" if buffer else ")")
     )
 
 

@@ -1,6 +1,7 @@
 """Text encodings: detected over the whole file, never from a sample.
 
-UTF-8 is validated over every byte with an incremental decoder. A file that is
+UTF-8 is validated over every byte: by DuckDB as it reads the fields of a
+file whose head is UTF-8 (``likely_utf8``), or here with an incremental decoder. A file that is
 not UTF-8 is transcoded to a temporary UTF-8 file with CP949 (a superset of
 EUC-KR), which validates it on the way; only when neither works is
 charset-normalizer asked for a guess. The downstream CSV reader only ever sees
@@ -11,18 +12,27 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import json
 import os
+import shutil
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from hubcity.adapters.transcode import DecodeFailed, Scan, scan
 from hubcity.domain.ingest import ProgressFn
 from hubcity.errors import IngestError
 
 __all__ = ["TextFile", "likely_utf8", "prepare_text"]
 
 _CHUNK = 1024 * 1024
+_COPY_CHUNK = 8 * 1024 * 1024
+_SPLIT_BYTES = 16 * 1024 * 1024  # below this, a second process costs more than it saves
+_SPLITTABLE = ("cp949", "utf-8")  # codecs in which a newline byte is always a newline
 _HEAD = 64 * 1024
+_UTF8_HEAD = 256 * 1024  # as much as the CSV reader samples for the dialect and the header
 _BOM = codecs.BOM_UTF8
 _ALIASES = {"euc_kr": "cp949", "ks_c_5601_1987": "cp949", "uhc": "cp949", "ms949": "cp949"}
 
@@ -43,15 +53,6 @@ class TextFile:
                 self.path.unlink()
 
 
-class _DecodeFailed(Exception):
-    def __init__(self, offset: int, line: int, at_end: bool, saw_multibyte: bool) -> None:
-        super().__init__(offset)
-        self.offset = offset
-        self.line = line
-        self.at_end = at_end
-        self.saw_multibyte = saw_multibyte
-
-
 def _canonical(name: str, filename: str) -> str:
     try:
         canon = codecs.lookup(name).name
@@ -67,43 +68,81 @@ def _canonical(name: str, filename: str) -> str:
 
 def _scan(src: Path, codec: str, out: Path | None, size: int, progress: ProgressFn | None) -> int:
     """Decode the whole file with ``codec`` (writing UTF-8 to ``out`` if given); the '"' count."""
-    decoder = codecs.getincrementaldecoder(codec)("strict")
-    done = 0
-    lines = 0
-    quotes = 0
-    saw_multibyte = False
-    sink = out.open("wb") if out is not None else None
+    report = None if progress is None else (lambda done: progress(done, size, 0))
+    return scan(src, codec, out, progress=report).quotes
+
+
+def _transcode_split(src: Path, codec: str, out: Path, size: int, progress: ProgressFn | None) -> int:
+    """As ``_scan`` into ``out``, the second half decoded by a child process at the same time.
+
+    The halves meet after a newline byte, which in UTF-8 and CP949 is never part
+    of a multi-byte character. Errors name the same byte and row as a single
+    pass would. If the child cannot run, the parent decodes the second half too.
+    """
+    mid = _split_point(src, size)
+    if mid is None:
+        return _scan(src, codec, out, size, progress)
+    second = out.with_name(out.name + ".2")
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hubcity.adapters.transcode",
+            str(src),
+            codec,
+            str(second),
+            str(mid),
+            str(size),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
-        with src.open("rb") as f:
-            while True:
-                chunk = f.read(_CHUNK)
-                final = not chunk
-                pending = len(decoder.getstate()[0])
-                try:
-                    text = decoder.decode(chunk, final)
-                except UnicodeDecodeError as exc:
-                    offset = max(0, done - pending + exc.start)
-                    local = max(0, exc.start - pending)
-                    line = lines + chunk[:local].count(b"\n") + 1
-                    raise _DecodeFailed(offset, line, final, saw_multibyte) from None
-                if sink is not None:
-                    sink.write(text.encode("utf-8"))
-                if final:
-                    break
-                if not saw_multibyte and not chunk.isascii():
-                    saw_multibyte = True
-                done += len(chunk)
-                lines += chunk.count(b"\n")
-                quotes += chunk.count(b'"')
-                if progress is not None:
-                    progress(done, size, 0)
+        report = None if progress is None else (lambda done: progress(done * size // mid, size, 0))
+        try:
+            head = scan(src, codec, out, 0, mid, progress=report)
+        except DecodeFailed:
+            child.kill()
+            raise
+        answer, _ = child.communicate()
+        try:
+            outcome = json.loads(answer) if child.returncode == 0 else None
+        except ValueError:
+            outcome = None
+        if outcome is None:
+            tail = scan(src, codec, second, mid, size)
+        elif "error" in outcome:
+            e = outcome["error"]
+            raise DecodeFailed(
+                e["offset"], head.lines + e["line"], e["at_end"], head.multibyte or e["multibyte"]
+            )
+        else:
+            tail = Scan(outcome["quotes"], outcome["lines"], outcome["multibyte"])
+        with out.open("ab") as sink, second.open("rb") as part:
+            shutil.copyfileobj(part, sink, _COPY_CHUNK)
+        return head.quotes + tail.quotes
     finally:
-        if sink is not None:
-            sink.close()
-    return quotes
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        second.unlink(missing_ok=True)
 
 
-def _decode_error(filename: str, codec: str, exc: _DecodeFailed) -> IngestError:
+def _split_point(src: Path, size: int) -> int | None:
+    """The byte after the first newline past the middle of a large file; None for a small one."""
+    if size < _SPLIT_BYTES:
+        return None
+    with src.open("rb") as f:
+        f.seek(size // 2)
+        window = f.read(_CHUNK)
+    at = window.find(b"\n")
+    if at < 0 or size // 2 + at + 1 >= size:
+        return None
+    return size // 2 + at + 1
+
+
+def _decode_error(filename: str, codec: str, exc: DecodeFailed) -> IngestError:
     label = "UTF-8" if codec.startswith("utf") else codec.upper()
     return IngestError(
         f"{exc.line:,}번째 줄(바이트 {exc.offset:,})에서 {label}(으)로 읽을 수 없는 바이트가 있습니다. "
@@ -132,7 +171,10 @@ def _transcode(
     os.close(fd)
     tmp = Path(name)
     try:
-        quotes = _scan(src, codec, tmp, size, progress)
+        if codec in _SPLITTABLE:
+            quotes = _transcode_split(src, codec, tmp, size, progress)
+        else:
+            quotes = _scan(src, codec, tmp, size, progress)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -154,16 +196,21 @@ def _head(src: Path, filename: str) -> bytes:
 
 
 def likely_utf8(src: Path, *, filename: str, declared: str | None) -> TextFile | None:
-    """The source as UTF-8 text when its first 64 KB are UTF-8 (not yet checked over the whole file).
+    """The source as UTF-8 text when its head (the first 256 KB) is UTF-8; the rest is not checked here.
 
-    Lets the CSV reader start while ``prepare_text`` validates the rest; None when
-    the head already is not UTF-8 or another encoding was declared.
+    The head holds whatever the CSV reader skips without reading as fields (title
+    rows, the header); DuckDB checks every field after it. None when the head
+    is not UTF-8 or another encoding was declared.
     """
     if declared and _canonical(declared, filename) not in ("utf-8", "utf_8_sig"):
         return None
     head = _head(src, filename)
+    with src.open("rb") as f:
+        start = f.read(_UTF8_HEAD)
+    if b"\x00" in start:
+        return None  # prepare_text names the binary content
     try:
-        codecs.getincrementaldecoder("utf-8")("strict").decode(head, False)
+        codecs.getincrementaldecoder("utf-8")("strict").decode(start, False)
     except UnicodeDecodeError:
         return None
     encoding = "utf-8-sig" if head.startswith(_BOM) else "utf-8"
@@ -188,19 +235,19 @@ def prepare_text(
         if codec == "utf-8" or codec == "utf_8_sig":
             try:
                 quotes = _scan(src, "utf-8", None, size, progress)
-            except _DecodeFailed as exc:
+            except DecodeFailed as exc:
                 raise _decode_error(filename, "utf-8", exc) from None
             return TextFile(src, "utf-8-sig" if bom else "utf-8", size, quotes, False)
         try:
             path, quotes = _transcode(src, codec, work_dir, size, progress)
-        except _DecodeFailed as exc:
+        except DecodeFailed as exc:
             raise _decode_error(filename, codec, exc) from None
         return TextFile(path, codec.replace("_", "-"), size, quotes, True)
 
     try:
         quotes = _scan(src, "utf-8", None, size, progress)
         return TextFile(src, "utf-8-sig" if bom else "utf-8", size, quotes, False)
-    except _DecodeFailed as exc:
+    except DecodeFailed as exc:
         if exc.at_end and exc.saw_multibyte:
             raise IngestError(
                 f"파일이 글자 중간에서 잘렸습니다(바이트 {exc.offset:,}, {exc.line:,}번째 줄). "
@@ -215,7 +262,7 @@ def prepare_text(
     try:
         path, quotes = _transcode(src, "cp949", work_dir, size, progress)
         return TextFile(path, "cp949", size, quotes, True)
-    except _DecodeFailed as exc:
+    except DecodeFailed as exc:
         if exc.at_end and exc.offset > utf8_failure.offset:
             raise IngestError(
                 f"CP949 파일이 글자 중간에서 잘렸습니다(바이트 {exc.offset:,}, {exc.line:,}번째 줄).",
@@ -231,7 +278,7 @@ def prepare_text(
         try:
             path, quotes = _transcode(src, guess, work_dir, size, progress)
             return TextFile(path, guess.replace("_", "-"), size, quotes, True)
-        except _DecodeFailed:
+        except DecodeFailed:
             pass
     raise _not_text(filename, max(utf8_failure.offset, cp949_failure.offset))
 

@@ -82,20 +82,24 @@ def profile_table(
 ) -> tuple[list[ColumnProfile], QualityReport]:
     path = sql_literal(str(final))
     src = f"read_parquet({path})"
-    exprs: list[str] = []
-    for c in columns:
-        q = quote_ident(c.name)
-        exprs += [f"count({q})", f"approx_count_distinct({q})", f"min({q})", f"max({q})"]
-    stats = _scalar_rows(con, src, exprs) if columns else []
+    # each query alone is answered from the Parquet statistics; mixed, they would scan the data
+    counts = _scalar_rows(con, src, [f"count({quote_ident(c.name)})" for c in columns]) if columns else []
+    bounds: list[object] = []
+    if columns:
+        bounds = _scalar_rows(
+            con, src, [f"{f}({quote_ident(c.name)})" for c in columns for f in ("min", "max")]
+        )
+    stats = [v for k in range(len(columns)) for v in (counts[k], bounds[2 * k], bounds[2 * k + 1])]
+    approx = _near_unique(con, src, columns, row_count)
     profiles: list[ColumnProfile] = []
     checks: list[QualityCheck] = []
     for k, c in enumerate(columns):
-        filled, approx, lo, hi = stats[4 * k : 4 * k + 4]
+        filled, lo, hi = stats[3 * k : 3 * k + 3]
         q = quote_ident(c.name)
         filled_n = int(filled) if isinstance(filled, int) else 0
         top: list[tuple[str, int]] = []
         distinct = 0
-        approx_n = int(approx) if isinstance(approx, int) else 0
+        approx_n = approx.get(k, 0)
         if approx_n > _EXACT_DISTINCT and approx_n * 10 >= filled_n * 9:
             distinct = min(approx_n, filled_n)  # near-unique: no meaningful top values, HLL estimate
         elif filled_n:
@@ -153,15 +157,41 @@ def profile_table(
                     examples=_examples(con, path, bad) if failing else [],
                 )
             )
-    checks += _text_checks(con, path, columns, stats)
+    checks += _text_checks(con, path, columns, [stats[3 * k] for k in range(len(columns))])
     return profiles, QualityReport(checks)
 
 
+def _near_unique(
+    con: duckdb.DuckDBPyConnection, src: str, columns: list[TypedColumn], row_count: int
+) -> dict[int, int]:
+    """HyperLogLog distinct counts of the columns whose first rows are (nearly) all different.
+
+    Those are the only columns that may be near-unique over the whole table;
+    the others get exact counts from grouping, which is cheaper than a full
+    HyperLogLog pass over every column.
+    """
+    if row_count <= _EXACT_DISTINCT or not columns:
+        return {}
+    exprs: list[str] = []
+    for c in columns:
+        q = quote_ident(c.name)
+        exprs += [f"count({q})", f"count(DISTINCT {q})"]
+    shares = [
+        int(v) if isinstance(v, int) else 0
+        for v in _scalar_rows(con, f"(SELECT * FROM {src} LIMIT {_SAMPLE_ROWS})", exprs)
+    ]
+    wide = [k for k in range(len(columns)) if shares[2 * k] and shares[2 * k + 1] * 10 >= shares[2 * k] * 9]
+    if not wide:
+        return {}
+    found = _scalar_rows(con, src, [f"approx_count_distinct({quote_ident(columns[k].name)})" for k in wide])
+    return {k: int(v) if isinstance(v, int) else 0 for k, v in zip(wide, found, strict=True)}
+
+
 def _text_checks(
-    con: duckdb.DuckDBPyConnection, path: str, columns: list[TypedColumn], stats: list[object]
+    con: duckdb.DuckDBPyConnection, path: str, columns: list[TypedColumn], filled: list[object]
 ) -> list[QualityCheck]:
     """Format errors in mostly-numeric text columns and malformed administrative codes."""
-    text_cols = [(k, c) for k, c in enumerate(columns) if c.type is ColumnType.TEXT and stats[4 * k]]
+    text_cols = [(k, c) for k, c in enumerate(columns) if c.type is ColumnType.TEXT and filled[k]]
     if not text_cols:
         return []
     sample = f"(SELECT * FROM read_parquet({path}) LIMIT {_SAMPLE_ROWS})"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from hubcity.adapters.readers._raw import RawTable, quote_ident, sql_literal
+from hubcity.adapters.readers._raw import RawTable, RowCheckNeeded, quote_ident, sql_literal
 from hubcity.domain.ingest import ColumnType, IngestOptions, IngestWarning
 from hubcity.domain.typing_rules import (
     BOOLEAN_FALSE,
@@ -34,6 +34,7 @@ from hubcity.domain.typing_rules import (
     NULL_TOKENS,
     TIMESTAMP_PARTS_RE,
     TIMESTAMP_RE,
+    TYPED_CHARS_RE,
     is_code_name,
 )
 from hubcity.errors import IngestError
@@ -52,6 +53,7 @@ __all__ = [
 _SAMPLE_ROWS = 20_000
 _DEMOTE = "hubcity-demote:"
 _DEMOTED = re.compile(r"hubcity-demote:(\d+):")
+_SHORT = "hubcity-short-row:"
 _ORDER = [ColumnType.BOOLEAN, ColumnType.DATE, ColumnType.TIMESTAMP, ColumnType.INTEGER, ColumnType.DECIMAL]
 _WS_CHARS = " \t\r\n\u00a0\u3000"
 _WS = sql_literal(_WS_CHARS)
@@ -166,12 +168,8 @@ class TypedColumn:
     cast_failures: int = 0  # non-null values that did not cast (type overrides)
 
 
-def _counts(
-    con: duckdb.DuckDBPyConnection, source: str, checks: list[tuple[str, ColumnType | None]]
-) -> list[int]:
-    if not checks:
-        return []
-    parts = [f"count({v})" if t is None else f"count(*) FILTER (WHERE {_predicate(v, t)})" for v, t in checks]
+def _counts(con: duckdb.DuckDBPyConnection, source: str, parts: list[str]) -> list[int]:
+    """The integer aggregates ``parts`` over ``source``, a few hundred per query."""
     out: list[int] = []
     for start in range(0, len(parts), 400):
         row = con.execute(f"SELECT {', '.join(parts[start : start + 400])} FROM {source}").fetchone()
@@ -180,8 +178,8 @@ def _counts(
     return out
 
 
-def infer_candidates(con: duckdb.DuckDBPyConnection, raw: RawTable) -> list[list[ColumnType]]:
-    """For every raw column, the types its first rows allow, most specific first.
+def infer_candidates(con: duckdb.DuckDBPyConnection, raw: RawTable) -> tuple[list[list[ColumnType]], bool]:
+    """For every raw column, the types its first rows allow, most specific first; and whether that is exact.
 
     When the table is no longer than the sample this is exact; otherwise the
     final cast checks every remaining row (``guarded_cast``) and demotes a
@@ -189,25 +187,48 @@ def infer_candidates(con: duckdb.DuckDBPyConnection, raw: RawTable) -> list[list
     """
     ids = raw.column_ids()
     candidates = [i for i, n in enumerate(raw.names) if not is_code_name(n)]
-    head = f"(SELECT * FROM {raw.source()} LIMIT {_SAMPLE_ROWS})"
-    sample = normalised(head, [(quote_ident(ids[i]), f"v{i}") for i in candidates], [])
-    checks: list[tuple[str, ColumnType | None]] = []
-    for i in candidates:
-        checks.append((f"v{i}", None))
-        checks.extend((f"v{i}", t) for t in _ORDER)
-    # materialised: planning the checks over the nested projection takes DuckDB far longer
-    con.execute(f"CREATE OR REPLACE TEMP TABLE hubcity_sample AS SELECT * FROM {sample}")
+    cols = ", ".join([quote_ident(ids[i]) for i in candidates] or ["1 AS hubcity_none"])
+    sources = [raw.head_source(), raw.source()] if raw.head else [raw.source()]
+    for k, source in enumerate(sources):
+        try:
+            head = f"SELECT {cols} FROM {source} LIMIT {_SAMPLE_ROWS}"
+            con.execute(f"CREATE OR REPLACE TEMP TABLE hubcity_head AS {head}")
+            break
+        except duckdb.Error:
+            if k == len(sources) - 1:
+                raise  # the cheap head read failed (a very long line): the full relation decides
     try:
+        # one cheap test first: a column holding a character no type or null token uses is text
+        chars = sql_literal(TYPED_CHARS_RE)
+        first = _counts(
+            con,
+            "hubcity_head",
+            ["count(*)"]
+            + [
+                f"count(*) FILTER (WHERE NOT regexp_full_match({quote_ident(ids[i])}, {chars}))"
+                for i in candidates
+            ],
+        )
+        sampled = first[0]
+        candidates = [i for k, i in enumerate(candidates) if not first[1 + k]]
+        # materialised: planning the checks over the nested projection takes DuckDB far longer
+        sample = normalised("hubcity_head", [(quote_ident(ids[i]), f"v{i}") for i in candidates], [])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE hubcity_sample AS SELECT * FROM {sample}")
+        checks: list[str] = []
+        for i in candidates:
+            checks.append(f"count(v{i})")
+            checks.extend(f"count(*) FILTER (WHERE {_predicate(f'v{i}', t)})" for t in _ORDER)
         counts = _counts(con, "hubcity_sample", checks)
     finally:
         con.execute("DROP TABLE IF EXISTS hubcity_sample")
+        con.execute("DROP TABLE IF EXISTS hubcity_head")
     out: list[list[ColumnType]] = [[] for _ in ids]
     step = len(_ORDER) + 1
     for k, i in enumerate(candidates):
         block = counts[k * step : (k + 1) * step]
         if block[0]:
             out[i] = [t for t, n in zip(_ORDER, block[1:], strict=True) if n == block[0]]
-    return out
+    return out, sampled < _SAMPLE_ROWS
 
 
 def guarded_cast(v: str, ctype: ColumnType, index: int) -> str:
@@ -227,12 +248,12 @@ def type_table(
     ids = raw.column_ids()
     warnings: list[IngestWarning] = []
     candidates: list[list[ColumnType]] = [[] for _ in ids]
+    exact = True
     if raw.types is not None:
         types = list(raw.types)
     else:
-        candidates = infer_candidates(con, raw)
+        candidates, exact = infer_candidates(con, raw)
         types = [c[0] if c else ColumnType.TEXT for c in candidates]
-    exact = raw.types is not None or raw.row_count <= _SAMPLE_ROWS
     overridden: list[int] = []
     known = {n: i for i, n in enumerate(raw.names)}
     for name, wanted in options.column_types.items():
@@ -273,13 +294,21 @@ def type_table(
                 guard = i not in overridden and not exact
                 expr = guarded_cast(f"v{i}", t, i) if guard else cast_value(f"v{i}", t)
             parts.append(f"{expr} AS {name}")
-        select = f"SELECT {', '.join(parts)} FROM {normalised(raw.source(), typed_cols, passthrough)}"
+        source = raw.source()
+        if raw.short_guard is not None:
+            # a padded (short) row stops the copy: the caller checks the rows and reads again
+            last = quote_ident(raw.short_guard)
+            short = f"CASE WHEN {last} IS NULL THEN error('{_SHORT}') ELSE true END"
+            source = f"(SELECT * FROM {source} WHERE {short})"
+        select = f"SELECT {', '.join(parts)} FROM {normalised(source, typed_cols, passthrough)}"
         try:
             con.execute(f"COPY ({select}) TO {sql_literal(str(dest))} (FORMAT parquet, COMPRESSION snappy)")
             break
         except duckdb.Error as exc:
             m = _DEMOTED.search(str(exc))
             if m is None:
+                if raw.short_guard is not None:
+                    raise RowCheckNeeded(str(exc)) from exc
                 raise
             i = int(m.group(1))
             rest = candidates[i][candidates[i].index(types[i]) + 1 :] if types[i] in candidates[i] else []
