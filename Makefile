@@ -19,6 +19,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/hubcity migrate
 	$(BIN)/hubcity demo --if-empty
+	$(BIN)/hubcity search reindex --if-empty
 	$(BIN)/hubcity serve --host $(HOST) --port $(PORT)
 
 # Debian's Chromium drives the browser tests (never a downloaded browser build), with a Korean font.

@@ -56,7 +56,11 @@ def pg_url(worker_id: str) -> Iterator[str | None]:
     yield url
 
 
-_TABLES = "jobs, versions, resources, datasets, api_tokens, memberships, users, orgs"
+def _tables() -> str:
+    """Every table of the schema, so that a new table is emptied between tests too."""
+    from hubcity.adapters.db.tables import Base
+
+    return ", ".join(t.name for t in Base.metadata.sorted_tables)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -68,7 +72,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {_TABLES} RESTART IDENTITY CASCADE"))
+        conn.execute(text(f"TRUNCATE {_tables()} RESTART IDENTITY CASCADE"))
     engine.dispose()
     return url
 

@@ -6,6 +6,7 @@ runs the same services over the same adapters.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -16,10 +17,14 @@ from hubcity.adapters.engines.duckdb import EXPORT_FORMATS, DuckTableReader
 from hubcity.adapters.lake import make_lake
 from hubcity.adapters.queue import HueyQueue
 from hubcity.adapters.readers import ingest_file
+from hubcity.adapters.search.analyzer import KoreanAnalyzer
 from hubcity.domain.ingest import IngestLimits
+from hubcity.domain.places import place_names
+from hubcity.ports import TextAnalyzer
 from hubcity.services.accounts import AccountService
 from hubcity.services.catalog import CatalogService
 from hubcity.services.resources import ResourceService
+from hubcity.services.search import SearchIndexer
 from hubcity.settings import Settings
 
 __all__ = ["Services", "bootstrap"]
@@ -56,6 +61,12 @@ class Services:
         return current_revision(self.engine) is not None
 
 
+@functools.cache
+def shared_analyzer() -> TextAnalyzer:
+    """One Korean analyzer per process: its model loads once and is shared by every thread."""
+    return KoreanAnalyzer(place_names())
+
+
 def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -68,7 +79,7 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         temp_dir=settings.work_dir / "duckdb",
     )
     accounts = AccountService(store)
-    catalog = CatalogService(store)
+    catalog = CatalogService(store, SearchIndexer(store, shared_analyzer()))
     limits = IngestLimits(
         max_columns=settings.ingest.max_columns, max_field_bytes=settings.ingest.max_field_mb * 1024 * 1024
     )

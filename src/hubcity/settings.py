@@ -71,7 +71,9 @@ class Settings(BaseSettings):
     lake_url: str | None = Field(
         None,
         description="Where Parquet files go: a local folder (default <data_dir>/lake) or an fsspec URL "
-        "such as s3://bucket/prefix.",
+        "such as s3://bucket/prefix. S3 credentials and endpoint come from the standard AWS variables "
+        "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION; AWS_ENDPOINT_URL for MinIO "
+        "and other S3-compatible stores).",
     )
     secret_key: SecretStr = Field(
         SecretStr(DEV_SECRET), description="Signs sessions and CSRF tokens. Must be set in production."

@@ -80,3 +80,15 @@ def test_demo_loads_once(run) -> None:  # type: ignore[no-untyped-def]
     assert "already loaded" in second.output
     listed = json.loads(run("datasets", "list", "--json").stdout)
     assert listed["total"] == 10
+
+
+def test_search_reindex(run) -> None:  # type: ignore[no-untyped-def]
+    run("migrate")
+    assert run("orgs", "create", "roads", "--title", "도로과", "--kind", "department").exit_code == 0
+    assert run("datasets", "create", "parking", "--title", "공영주차장 현황", "--org", "roads").exit_code == 0
+    first = run("search", "reindex", "--if-empty")
+    assert first.exit_code == 0 and "already built" in first.stdout  # datasets are indexed as they change
+    again = run("search", "reindex")
+    assert again.exit_code == 0 and "indexed 1 datasets" in again.stdout
+    found = json.loads(run("datasets", "list", "--json", "--q", "주차").stdout)
+    assert [d["name"] for d in found["items"]] == ["parking"]

@@ -25,7 +25,7 @@ from hubcity.demo.city import (
 )
 from hubcity.demo.complaints import COMPLAINT_COLUMNS, write_complaints_csv
 from hubcity.demo.generators import business_number
-from hubcity.demo.geo import DONGS, GUS
+from hubcity.domain.places import DONGS, GUS
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 RESOURCES = [(d, r) for d in DATASETS for r in d.resources]

@@ -42,10 +42,12 @@ users_app = typer.Typer(help="Users (사용자).", no_args_is_help=True)
 orgs_app = typer.Typer(help="Organisations (기관).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens (토큰).", no_args_is_help=True)
 datasets_app = typer.Typer(help="Datasets (데이터셋).", no_args_is_help=True)
+search_app = typer.Typer(help="The catalogue search index (검색 색인).", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 app.add_typer(orgs_app, name="orgs")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(datasets_app, name="datasets")
+app.add_typer(search_app, name="search")
 
 out = Console()
 err = Console(stderr=True)
@@ -137,6 +139,29 @@ def demo(
             loaded = load_demo(svc, if_empty=if_empty, say=lambda m: out.print(m))
             if not loaded:
                 out.print("demo city already loaded")
+
+    _run(body)
+
+
+@search_app.command("reindex")
+def search_reindex(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Only when no dataset has been indexed yet.")
+    ] = False,
+) -> None:
+    """Rebuild the search index of every dataset (after an upgrade or an analyzer change)."""
+
+    def body() -> None:
+        with _services() as svc:
+            indexer = svc.catalog.indexer
+            if indexer is None:
+                return
+            if if_empty and indexer.built():
+                out.print("search index already built")
+                return
+            started = time.monotonic()
+            count = indexer.reindex_all()
+            out.print(f"indexed {count:,} datasets in {time.monotonic() - started:.1f} s")
 
     _run(body)
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from hubcity.demo.geo import DONGS
+from hubcity.domain.places import DONGS
 
 __all__ = [
     "COMPLAINT_CATEGORIES",

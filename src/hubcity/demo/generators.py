@@ -18,7 +18,7 @@ from pathlib import Path
 import xlsxwriter
 
 from hubcity.demo.complaints import COMPLAINT_COLUMNS, write_complaints_csv
-from hubcity.demo.geo import DONGS, DONGS_BY_GU, GUS, SIDO_NAME
+from hubcity.domain.places import DONGS, DONGS_BY_GU, GUS, SIDO_NAME
 
 __all__ = [
     "AIR_QUALITY_COLUMNS",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DONGS", "DONGS_BY_GU", "GUS", "SIDO_CODE", "SIDO_NAME", "Dong", "Gu"]
+__all__ = ["DONGS", "DONGS_BY_GU", "GUS", "SIDO_CODE", "SIDO_NAME", "Dong", "Gu", "place_names"]
 
 SIDO_CODE = "29"
 SIDO_NAME = "광주광역시"
@@ -151,3 +151,8 @@ DONGS: list[Dong] = [
 ]
 
 DONGS_BY_GU: dict[str, list[Dong]] = {gu.name: [d for d in DONGS if d.gu == gu.name] for gu in GUS}
+
+
+def place_names() -> list[str]:
+    """Gwangju's own place names (the city, its 구 and 행정동), to be kept whole by the search."""
+    return [SIDO_NAME, "광주", *(g.name for g in GUS), *(d.name for d in DONGS)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +12,7 @@ from hubcity.domain.accounts import Actor
 from hubcity.domain.datasets import EDITABLE_FIELDS, Dataset, DatasetDraft, can_edit, can_read
 from hubcity.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from hubcity.ports import DatasetFilter, MetadataStore, ReadScope
+from hubcity.services.search import SearchIndexer
 
 __all__ = ["CatalogService", "DatasetPage", "read_scope", "validation_error"]
 
@@ -37,11 +38,20 @@ class DatasetPage:
     limit: int
     offset: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    # when searching: per dataset id, the fields that matched and the terms found in them
+    matched: dict[int, dict[str, list[str]]] = field(default_factory=dict)
+    terms: list[str] = field(default_factory=list)  # every term the query was analysed into
 
 
 class CatalogService:
-    def __init__(self, store: MetadataStore) -> None:
+    def __init__(self, store: MetadataStore, indexer: SearchIndexer | None = None) -> None:
         self.store = store
+        self.indexer = indexer
+
+    def reindex(self, dataset_id: int) -> None:
+        """Bring the dataset's search terms up to date (after a metadata change or a new version)."""
+        if self.indexer is not None:
+            self.indexer.index_id(dataset_id)
 
     def create_dataset(self, actor: Actor, data: dict[str, Any]) -> Dataset:
         try:
@@ -64,7 +74,10 @@ class CatalogService:
         fields["visibility"] = str(draft.visibility)
         fields["owner_org_id"] = org.id
         fields["created_by"] = actor.user_id
-        return self.store.create_dataset(fields)
+        dataset = self.store.create_dataset(fields)
+        if self.indexer is not None:
+            self.indexer.index(dataset)
+        return dataset
 
     def find_dataset(self, actor: Actor, name: str) -> Dataset | None:
         dataset = self.store.find_dataset(name)
@@ -86,17 +99,47 @@ class CatalogService:
         return dataset
 
     def list_datasets(self, actor: Actor, flt: DatasetFilter, *, facets: bool = False) -> DatasetPage:
-        limit = max(1, min(flt.limit, 1000))
-        flt = DatasetFilter(**{**flt.__dict__, "limit": limit, "offset": max(0, flt.offset)})
+        """A page of the datasets the actor may read; with ``q``, a Korean-aware search ranked by relevance.
+
+        Visibility applies in SQL to the page, the total and every facet count alike.
+        """
+        q = (flt.q or "").strip() or None
+        groups = self.indexer.groups(q) if q and self.indexer is not None else ()
+        flt = replace(
+            flt,
+            q=q,
+            groups=groups or None,
+            sort=flt.sort or ("relevance" if groups else "updated"),
+            limit=max(1, min(flt.limit, 1000)),
+            offset=max(0, flt.offset),
+        )
         scope = read_scope(actor)
         items, total = self.store.list_datasets(scope, flt)
+        terms = sorted({t for g in groups for t in g})
+        if (
+            q
+            and total == 0
+            and self.indexer is not None
+            and not (flt.org or flt.theme or flt.licence or flt.format)
+        ):
+            self.indexer.record_miss(q)
         return DatasetPage(
             items=items,
             total=total,
             limit=flt.limit,
             offset=flt.offset,
             facets=self.store.facet_counts(scope, flt) if facets else {},
+            matched=self.store.matched_terms([d.id for d in items], terms) if terms else {},
+            terms=terms,
         )
+
+    def search_misses(self, actor: Actor, limit: int = 50) -> list[tuple[str, int, datetime]]:
+        """Searches that found nothing, most frequent first (for the staff who own the data)."""
+        if not actor.staff:
+            raise PermissionDenied(
+                "직원만 볼 수 있습니다.", "Only staff of the city and its partners may see this."
+            )
+        return self.store.list_search_misses(max(1, min(limit, 500)))
 
     def count_by_org(self, actor: Actor) -> dict[int, int]:
         return self.store.count_datasets_by_org(read_scope(actor))
@@ -142,11 +185,15 @@ class CatalogService:
                     "그 기관으로 옮길 권한이 없습니다.", "You may not move the dataset to that organisation."
                 )
             fields["owner_org_id"] = org.id
-        return self.store.update_dataset(dataset.id, fields)
+        updated = self.store.update_dataset(dataset.id, fields)
+        if self.indexer is not None:
+            self.indexer.index(updated)
+        return updated
 
     def delete_dataset(self, actor: Actor, name: str) -> None:
         dataset = self.get_editable(actor, name)
         self.store.delete_dataset(dataset.id, datetime.now(UTC))
+        self.store.replace_search_terms(dataset.id, [])
 
     def record_view(self, dataset: Dataset) -> None:
         self.store.count_usage(dataset.id, views=1)

@@ -345,6 +345,7 @@ class ResourceService:
             )
         version = self.store.add_version(resource.id, fields)
         put_keys.clear()  # published: these files now belong to the version
+        self.catalog.reindex(dataset.id)  # its column names are searchable
         return version
 
     def recover_stale_jobs(self) -> int:

@@ -22,7 +22,7 @@ from hubcity import __version__
 from hubcity.bootstrap import Services, bootstrap
 from hubcity.errors import PlatformError
 from hubcity.settings import Settings, get_settings
-from hubcity.web.api import accounts, datasets, jobs, orgs, resources
+from hubcity.web.api import accounts, datasets, jobs, orgs, resources, search
 from hubcity.web.ui import render_error
 from hubcity.web.ui import router as ui_router
 
@@ -130,7 +130,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return _respond(request, 500, "서버 내부 오류가 났습니다.", "Internal server error.", [])
 
     api_prefix = "/api/v1"
-    for module in (datasets, resources, jobs, orgs, accounts):
+    for module in (datasets, resources, jobs, orgs, accounts, search):
         app.include_router(module.router, prefix=api_prefix)
 
     @app.get(f"{api_prefix}/status", tags=["status"], summary="Health and version")

@@ -6,12 +6,13 @@ are converted to the domain's dataclasses at the boundary.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, func, or_, select, update
+from sqlalchemy import Select, Text, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +23,8 @@ from hubcity.adapters.db.tables import (
     MembershipRow,
     OrgRow,
     ResourceRow,
+    SearchMissRow,
+    SearchTermRow,
     UserRow,
     VersionRow,
 )
@@ -386,7 +389,12 @@ class SqlStore:
     def _filtered(self, scope: ReadScope, flt: DatasetFilter, skip: str | None = None) -> Select[Any]:
         stmt: Select[Any] = select(DatasetRow).where(DatasetRow.deleted_at.is_(None))
         stmt = _scoped(stmt, scope)
-        if flt.q:
+        if flt.groups:
+            for group in flt.groups:
+                stmt = stmt.where(
+                    DatasetRow.id.in_(select(SearchTermRow.dataset_id).where(SearchTermRow.term.in_(group)))
+                )
+        elif flt.q:
             for word in flt.q.split():
                 like = f"%{word.lower()}%"
                 stmt = stmt.where(
@@ -423,8 +431,87 @@ class SqlStore:
                 "popular": (DatasetRow.view_count + 3 * DatasetRow.download_count).desc(),
                 "title": DatasetRow.title.asc(),
             }.get(flt.sort, DatasetRow.updated_at.desc())
+            if flt.sort == "relevance" and flt.groups:
+                score = self._relevance(s, flt.groups)
+                stmt = stmt.join(score, score.c.dataset_id == DatasetRow.id)
+                order = score.c.score.desc()
             rows = s.scalars(stmt.order_by(order, DatasetRow.id.desc()).limit(flt.limit).offset(flt.offset))
             return [_dataset(r) for r in rows.unique()], int(total)
+
+    def _relevance(self, s: Session, groups: tuple[tuple[str, ...], ...]) -> Any:
+        """Per dataset: the sum of its matching terms' weights, each times the term's rarity (idf)."""
+        terms = sorted({t for g in groups for t in g})
+        datasets = s.scalar(select(func.count(func.distinct(SearchTermRow.dataset_id)))) or 0
+        found = s.execute(
+            select(SearchTermRow.term, func.count(func.distinct(SearchTermRow.dataset_id)))
+            .where(SearchTermRow.term.in_(terms))
+            .group_by(SearchTermRow.term)
+        )
+        idf = {str(t): math.log(1 + datasets / max(1, int(n))) for t, n in found}
+        rarity = case(*((SearchTermRow.term == t, w) for t, w in idf.items()), else_=0.0) if idf else 0.0
+        return (
+            select(SearchTermRow.dataset_id, func.sum(SearchTermRow.weight * rarity).label("score"))
+            .where(SearchTermRow.term.in_(terms))
+            .group_by(SearchTermRow.dataset_id)
+            .subquery()
+        )
+
+    def all_dataset_ids(self) -> list[int]:
+        with self._tx() as s:
+            return [int(i) for i in s.scalars(select(DatasetRow.id).where(DatasetRow.deleted_at.is_(None)))]
+
+    def replace_search_terms(self, dataset_id: int, postings: list[tuple[str, str, float]]) -> None:
+        with self._tx() as s:
+            s.execute(delete(SearchTermRow).where(SearchTermRow.dataset_id == dataset_id))
+            if postings:
+                s.execute(
+                    insert(SearchTermRow),
+                    [{"dataset_id": dataset_id, "term": t, "field": f, "weight": w} for t, f, w in postings],
+                )
+
+    def search_terms_exist(self) -> bool:
+        with self._tx() as s:
+            return s.scalar(select(SearchTermRow.id).limit(1)) is not None
+
+    def matched_terms(self, dataset_ids: list[int], terms: list[str]) -> dict[int, dict[str, list[str]]]:
+        out: dict[int, dict[str, list[str]]] = {i: {} for i in dataset_ids}
+        if not dataset_ids or not terms:
+            return out
+        with self._tx() as s:
+            rows = s.execute(
+                select(SearchTermRow.dataset_id, SearchTermRow.field, SearchTermRow.term)
+                .where(SearchTermRow.dataset_id.in_(dataset_ids), SearchTermRow.term.in_(sorted(set(terms))))
+                .order_by(SearchTermRow.dataset_id, SearchTermRow.field, SearchTermRow.term)
+            )
+            for dataset_id, field, term in rows:
+                found = out[int(dataset_id)].setdefault(str(field), [])
+                if term not in found:
+                    found.append(str(term))
+        return out
+
+    def record_search_miss(self, query: str, now: datetime) -> None:
+        query = query[:200]
+        bump = (
+            update(SearchMissRow)
+            .where(SearchMissRow.query == query)
+            .values(count=SearchMissRow.count + 1, last_at=now)
+        )
+        try:
+            with self._tx() as s:
+                if not s.execute(bump).rowcount:  # type: ignore[attr-defined]
+                    s.add(SearchMissRow(query=query, count=1, last_at=now))
+        except IntegrityError:  # the same query was first counted at the same moment elsewhere
+            with self._tx() as s:
+                s.execute(bump)
+
+    def list_search_misses(self, limit: int) -> list[tuple[str, int, datetime]]:
+        with self._tx() as s:
+            rows = s.execute(
+                select(SearchMissRow.query, SearchMissRow.count, SearchMissRow.last_at)
+                .order_by(SearchMissRow.count.desc(), SearchMissRow.last_at.desc())
+                .limit(limit)
+            )
+            return [(str(q), int(n), t if t.tzinfo else t.replace(tzinfo=UTC)) for q, n, t in rows]
 
     def facet_counts(self, scope: ReadScope, flt: DatasetFilter) -> dict[str, dict[str, int]]:
         """Counts per facet value among what the scope may read (each facet ignores its own filter)."""

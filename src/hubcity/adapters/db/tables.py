@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -166,6 +167,28 @@ class VersionRow(Base):
     quality_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SearchTermRow(Base):
+    """One analysed term of a dataset's searchable text: which field it came from and its weight."""
+
+    __tablename__ = "search_terms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    term: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(20))
+    weight: Mapped[float] = mapped_column(Float)
+    __table_args__ = (Index("ix_search_terms_term_dataset", "term", "dataset_id"),)
+
+
+class SearchMissRow(Base):
+    """A search that found nothing: the normalised query and how often (never who asked)."""
+
+    __tablename__ = "search_misses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    query: Mapped[str] = mapped_column(String(200), unique=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class JobRow(Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,9 +82,14 @@ class FsspecLake:
         digest = hashlib.sha256(key.encode()).hexdigest()[:16]
         local = self.cache_dir / f"{digest}-{Path(key).name}"
         if not local.exists():
-            tmp = local.with_suffix(local.suffix + ".part")
-            self.fs.get_file(self._url(key), str(tmp))
-            os.replace(tmp, local)
+            # a download of its own per caller: threads that miss the cache together must not
+            # write to (and rename away) one shared temporary file
+            tmp = local.with_name(f".{local.name}.{uuid.uuid4().hex}.part")
+            try:
+                self.fs.get_file(self._url(key), str(tmp))
+                os.replace(tmp, local)
+            finally:
+                tmp.unlink(missing_ok=True)
         return local
 
     def exists(self, key: str) -> bool:

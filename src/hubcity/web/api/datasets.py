@@ -21,7 +21,7 @@ def list_datasets(
     licence: str | None = None,
     format: str | None = None,
     visibility: str | None = None,
-    sort: str = Query("updated", pattern="^(updated|created|popular|title)$"),
+    sort: str = Query("", pattern="^(|relevance|updated|created|popular|title)$"),
     limit: int = Query(20, ge=1, le=1000),
     offset: int = Query(0, ge=0),
     facets: bool = False,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
 
 from hubcity.domain.accounts import Actor
 from hubcity.domain.datasets import LICENCES, THEMES, UPDATE_CYCLES, Version, Visibility, can_edit
@@ -13,6 +14,7 @@ from hubcity.errors import AlreadyExists, InvalidInput, PermissionDenied
 from hubcity.ports import DatasetFilter
 from hubcity.web.api.schemas import DatasetPage, DatasetRead, OrgRead, ResourceRead, RowsRead
 from hubcity.web.deps import ActorDep, ServicesDep, check_csrf
+from hubcity.web.highlight import highlight
 from hubcity.web.ui.i18n import FIELD_HINTS
 from hubcity.web.ui.rendering import render
 
@@ -22,7 +24,7 @@ router = APIRouter()
 
 PAGE_SIZE = 20
 DOWNLOAD_FORMATS = ("csv", "csv-cp949", "xlsx", "parquet", "json", "source")
-SORTS = ("updated", "created", "popular", "title")
+SORTS = ("relevance", "updated", "created", "popular", "title")
 # empty form values that mean "not set"
 _OPTIONAL = {"theme", "licence", "update_cycle", "temporal_start", "temporal_end"}
 _FORM_FIELDS = (
@@ -70,10 +72,10 @@ def dataset_list(
     theme: str | None = None,
     licence: str | None = None,
     res_format: str | None = None,
-    sort: str = "updated",
+    sort: str = "",
     page: int = Query(1, ge=1, le=100_000),
 ) -> Response:
-    sort = sort if sort in SORTS else "updated"
+    sort = sort if sort in SORTS else ""
     flt = DatasetFilter(
         q=(q or "").strip() or None,
         org=org or None,
@@ -87,6 +89,15 @@ def dataset_list(
     result = services.catalog.list_datasets(actor, flt, facets=True)
     org_titles = {o.slug: (o.title, o.title_en or o.title) for o in services.accounts.list_orgs()}
     pages = max(1, -(-result.total // PAGE_SIZE))
+    marks: dict[int, dict[str, Markup]] = {}
+    for d in result.items:
+        terms = sorted({t for found in result.matched.get(d.id, {}).values() for t in found})
+        if terms:
+            marks[d.id] = {
+                "title": Markup(highlight(d.title, terms)),
+                "title_en": Markup(highlight(d.title_en, terms)),
+                "description": Markup(highlight(d.description, terms, limit=140)),
+            }
     data = DatasetPage(
         items=[DatasetRead.of(d) for d in result.items],
         total=result.total,
@@ -98,8 +109,9 @@ def dataset_list(
         "result": result,
         "flt": flt,
         "q": flt.q or "",
-        "sort": sort,
-        "sorts": SORTS,
+        "sort": sort or ("relevance" if flt.q else "updated"),
+        "sorts": SORTS if flt.q else SORTS[1:],
+        "marks": marks,
         "page": page,
         "pages": pages,
         "org_titles": org_titles,

@@ -67,6 +67,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "list.clear_filters": ("필터 모두 지우기", "Clear all filters"),
     "list.remove_filter": ("필터 해제", "Remove filter"),
     "list.sort": ("정렬", "Sort"),
+    "list.sort_relevance": ("관련도순", "Relevance"),
     "list.sort_updated": ("최근 갱신순", "Recently updated"),
     "list.sort_created": ("최근 등록순", "Newest"),
     "list.sort_popular": ("인기순", "Most popular"),

@@ -1,0 +1,1 @@
+"""Catalogue search: text analysis that turns titles, descriptions and queries into terms."""

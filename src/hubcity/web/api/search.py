@@ -1,0 +1,101 @@
+"""/api/v1/search: the Korean catalogue search."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from hubcity.errors import InvalidInput
+from hubcity.ports import DatasetFilter
+from hubcity.web.api.schemas import DatasetRead
+from hubcity.web.deps import ActorDep, ServicesDep
+from hubcity.web.highlight import highlight
+
+router = APIRouter(tags=["search"])
+
+_FACETS = ("org", "theme", "licence", "format")
+
+
+class SearchHit(BaseModel):
+    dataset: DatasetRead
+    matched: dict[str, list[str]]  # field → the query's terms found in it
+    highlight: dict[str, str]  # title / description with <mark> around what matched (HTML-escaped)
+
+
+class SearchResults(BaseModel):
+    count: int
+    page: int
+    limit: int
+    results: list[SearchHit]
+    facets: dict[str, dict[str, int]]
+    terms: list[str]
+
+
+class SearchMiss(BaseModel):
+    query: str
+    count: int
+    last_at: datetime
+
+
+@router.get("/search", response_model=SearchResults, summary="Search the catalogue (Korean-aware)")
+def search(
+    services: ServicesDep,
+    actor: ActorDep,
+    q: str = "",
+    facet: Annotated[
+        list[str] | None, Query(description="field:value, e.g. theme:교통물류 (repeatable)")
+    ] = None,
+    org: str | None = None,
+    theme: str | None = None,
+    licence: str | None = None,
+    format: str | None = None,
+    sort: str = Query("", pattern="^(|relevance|updated|created|popular|title)$"),
+    page: int = Query(1, ge=1, le=10_000),
+    limit: int = Query(20, ge=1, le=100),
+) -> SearchResults:
+    chosen = {"org": org, "theme": theme, "licence": licence, "format": format}
+    for item in facet or []:
+        key, sep, value = item.partition(":")
+        if not sep or key not in _FACETS or not value:
+            raise InvalidInput(
+                f"facet은 '항목:값' 꼴이어야 합니다(항목: {', '.join(_FACETS)}): {item}",
+                f"facet must look like 'field:value' (field one of {', '.join(_FACETS)}): {item}",
+            )
+        chosen[key] = value
+    result = services.catalog.list_datasets(
+        actor,
+        DatasetFilter(
+            q=q,
+            org=chosen["org"],
+            theme=chosen["theme"],
+            licence=chosen["licence"],
+            format=chosen["format"],
+            sort=sort,
+            limit=limit,
+            offset=(page - 1) * limit,
+        ),
+        facets=True,
+    )
+    hits = []
+    for d in result.items:
+        matched = result.matched.get(d.id, {})
+        terms = sorted({t for ts in matched.values() for t in ts})
+        marks = {"title": highlight(d.title, terms)}
+        if "description" in matched:
+            marks["description"] = highlight(d.description, terms, limit=160)
+        if "title_en" in matched:
+            marks["title_en"] = highlight(d.title_en, terms)
+        hits.append(SearchHit(dataset=DatasetRead.of(d), matched=matched, highlight=marks))
+    return SearchResults(
+        count=result.total, page=page, limit=limit, results=hits, facets=result.facets, terms=result.terms
+    )
+
+
+@router.get("/search/misses", response_model=list[SearchMiss], summary="Searches that found nothing (staff)")
+def misses(services: ServicesDep, actor: ActorDep, limit: int = Query(50, ge=1, le=500)) -> list[SearchMiss]:
+    return [
+        SearchMiss(query=q, count=n, last_at=t) for q, n, t in services.catalog.search_misses(actor, limit)
+    ]
