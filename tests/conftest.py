@@ -21,7 +21,8 @@ from hubcity.settings import Settings
 from hubcity.web.app import create_app
 
 REPO = Path(__file__).resolve().parents[1]
-REAL_DATA = REPO.parent / "shared" / "data" / "real"
+# the real public-data files live beside the project (never inside it); HUBCITY_REAL_DATA can point elsewhere
+REAL_DATA = Path(os.environ.get("HUBCITY_REAL_DATA") or REPO.parent / "shared" / "data" / "real")
 PG_SERVER = os.environ.get("HUBCITY_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

@@ -441,7 +441,7 @@ class SqlStore:
     def _relevance(self, s: Session, groups: tuple[tuple[str, ...], ...]) -> Any:
         """Per dataset: the sum of its matching terms' weights, each times the term's rarity (idf)."""
         terms = sorted({t for g in groups for t in g})
-        datasets = s.scalar(select(func.count(func.distinct(SearchTermRow.dataset_id)))) or 0
+        datasets = s.scalar(select(func.count()).where(DatasetRow.deleted_at.is_(None))) or 0
         found = s.execute(
             select(SearchTermRow.term, func.count(func.distinct(SearchTermRow.dataset_id)))
             .where(SearchTermRow.term.in_(terms))
