@@ -6,7 +6,20 @@ import html
 import re
 import unicodedata
 
-__all__ = ["highlight"]
+from hubcity.domain.datasets import Dataset
+
+__all__ = ["dataset_marks", "highlight"]
+
+
+def dataset_marks(dataset: Dataset, matched: dict[str, list[str]], *, limit: int = 160) -> dict[str, str]:
+    """The title (always) and the English title and description (when they matched), terms marked."""
+    terms = sorted({t for found in matched.values() for t in found})
+    marks = {"title": highlight(dataset.title, terms)}
+    if "title_en" in matched:
+        marks["title_en"] = highlight(dataset.title_en, terms)
+    if "description" in matched:
+        marks["description"] = highlight(dataset.description, terms, limit=limit)
+    return marks
 
 
 def highlight(text: str, terms: list[str], *, limit: int | None = None) -> str:

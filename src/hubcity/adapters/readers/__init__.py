@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from hubcity.adapters.readers._raw import RawTable, RowCheckNeeded, connect, sql_literal
+from hubcity.adapters.readers._raw import RawTable, connect, sql_literal
 from hubcity.adapters.readers.csv import check_quotes, read_csv_raw
 from hubcity.adapters.readers.encoding import TextFile, likely_utf8, prepare_text
 from hubcity.adapters.readers.excel import list_excel_sheets, read_excel_raw
@@ -145,7 +145,7 @@ def _read_csv(
     sends the file to ``prepare_text``, the whole-file check that names the
     first bad byte or transcodes CP949, and the read starts again on its
     result. A well-formed file is read once (plus its first rows, for typing);
-    a ragged one is counted and checked first (``RowCheckNeeded``).
+    a ragged one stops that pass and is counted and checked first.
     """
     total = src.stat().st_size
 
@@ -158,7 +158,7 @@ def _read_csv(
         try:
             with _watch(con, progress, total, start):
                 typed = type_table(con, raw, out, options=options, filename=filename)
-        except (RowCheckNeeded, duckdb.Error):
+        except duckdb.Error:
             # a short or too-wide row, or a read error: the checking pass finds and explains it
             out.unlink(missing_ok=True)
             with _watch(con, progress, total, start):

@@ -18,11 +18,7 @@ import duckdb
 
 from hubcity.domain.ingest import ColumnType, IngestWarning
 
-__all__ = ["RawTable", "RowCheckNeeded", "connect", "quote_ident", "sql_literal"]
-
-
-class RowCheckNeeded(Exception):
-    """The single-pass read met a row it cannot judge alone (short or too wide): check the rows first."""
+__all__ = ["RawTable", "connect", "quote_ident", "sql_literal"]
 
 
 @dataclass

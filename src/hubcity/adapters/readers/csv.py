@@ -9,7 +9,7 @@ nulls (and reported), rows with more fields widen the table.
 The rows are checked in one of two ways. With ``check_rows`` a counting pass
 runs first (row count, short rows, filled extra fields). Without it no pass is
 made here: the typed copy guards the last header column (NULL there means a
-padded row) and raises ``RowCheckNeeded`` at the first short or too-wide row
+padded row) and fails at the first short or too-wide row
 (or any read error, which the checking pass then explains), so the common,
 well-formed file is read once and the ragged one is checked and read again.
 """
@@ -118,7 +118,7 @@ def read_csv_raw(
     Returns the raw table (a ``read_csv`` relation over the text) and the delimiter used.
     With ``check_rows`` every row is counted and checked now; without it (and
     when the sample shows no row wider than the header) the check is left to
-    the typed copy, which raises ``RowCheckNeeded`` when a row needs it.
+    the typed copy, which fails when a row needs it (the caller then checks and reads again).
     """
     sample, _whole = _sample(text.path)
     delimiter = options.delimiter or _sniff_delimiter(sample, fmt)

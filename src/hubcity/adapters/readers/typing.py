@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from hubcity.adapters.readers._raw import RawTable, RowCheckNeeded, quote_ident, sql_literal
+from hubcity.adapters.readers._raw import RawTable, quote_ident, sql_literal
 from hubcity.domain.ingest import ColumnType, IngestOptions, IngestWarning
 from hubcity.domain.typing_rules import (
     BOOLEAN_FALSE,
@@ -307,8 +307,6 @@ def type_table(
         except duckdb.Error as exc:
             m = _DEMOTED.search(str(exc))
             if m is None:
-                if raw.short_guard is not None:
-                    raise RowCheckNeeded(str(exc)) from exc
                 raise
             i = int(m.group(1))
             rest = candidates[i][candidates[i].index(types[i]) + 1 :] if types[i] in candidates[i] else []

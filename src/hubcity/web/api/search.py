@@ -12,7 +12,7 @@ from hubcity.errors import InvalidInput
 from hubcity.ports import DatasetFilter
 from hubcity.web.api.schemas import DatasetRead
 from hubcity.web.deps import ActorDep, ServicesDep
-from hubcity.web.highlight import highlight
+from hubcity.web.highlight import dataset_marks
 
 router = APIRouter(tags=["search"])
 
@@ -82,13 +82,9 @@ def search(
     hits = []
     for d in result.items:
         matched = result.matched.get(d.id, {})
-        terms = sorted({t for ts in matched.values() for t in ts})
-        marks = {"title": highlight(d.title, terms)}
-        if "description" in matched:
-            marks["description"] = highlight(d.description, terms, limit=160)
-        if "title_en" in matched:
-            marks["title_en"] = highlight(d.title_en, terms)
-        hits.append(SearchHit(dataset=DatasetRead.of(d), matched=matched, highlight=marks))
+        hits.append(
+            SearchHit(dataset=DatasetRead.of(d), matched=matched, highlight=dataset_marks(d, matched))
+        )
     return SearchResults(
         count=result.total, page=page, limit=limit, results=hits, facets=result.facets, terms=result.terms
     )

@@ -14,7 +14,7 @@ from hubcity.errors import AlreadyExists, InvalidInput, PermissionDenied
 from hubcity.ports import DatasetFilter
 from hubcity.web.api.schemas import DatasetPage, DatasetRead, OrgRead, ResourceRead, RowsRead
 from hubcity.web.deps import ActorDep, ServicesDep, check_csrf
-from hubcity.web.highlight import highlight
+from hubcity.web.highlight import dataset_marks
 from hubcity.web.ui.i18n import FIELD_HINTS
 from hubcity.web.ui.rendering import render
 
@@ -89,15 +89,11 @@ def dataset_list(
     result = services.catalog.list_datasets(actor, flt, facets=True)
     org_titles = {o.slug: (o.title, o.title_en or o.title) for o in services.accounts.list_orgs()}
     pages = max(1, -(-result.total // PAGE_SIZE))
-    marks: dict[int, dict[str, Markup]] = {}
-    for d in result.items:
-        terms = sorted({t for found in result.matched.get(d.id, {}).values() for t in found})
-        if terms:
-            marks[d.id] = {
-                "title": Markup(highlight(d.title, terms)),
-                "title_en": Markup(highlight(d.title_en, terms)),
-                "description": Markup(highlight(d.description, terms, limit=140)),
-            }
+    marks = {
+        d.id: {k: Markup(v) for k, v in dataset_marks(d, result.matched[d.id], limit=140).items()}
+        for d in result.items
+        if result.matched.get(d.id)
+    }
     data = DatasetPage(
         items=[DatasetRead.of(d) for d in result.items],
         total=result.total,
