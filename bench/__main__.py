@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import ingest
+from bench import ingest, search
 
-BENCHMARKS = {"ingest": ingest}
+BENCHMARKS = {"ingest": ingest, "search": search}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,7 +29,9 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 def _pg_database(worker: str) -> str:
     """A database of this xdist worker's own, migrated once per session."""
-    name = f"hubcity_test_{worker}"
+    # HUBCITY_TEST_DB_TAG keeps two test runs on one PostgreSQL server (two checkouts) apart
+    tag = "".join(ch for ch in os.environ.get("HUBCITY_TEST_DB_TAG", "") if ch.isalnum())
+    name = f"hubcity_test_{tag}{worker}"
     admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:

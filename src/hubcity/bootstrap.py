@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
 from hubcity.adapters.db.engine import create_db_engine, current_revision, make_sessionmaker, migrate
 from hubcity.adapters.db.store import SqlStore
 from hubcity.adapters.engines.duckdb import EXPORT_FORMATS, DuckTableReader
+from hubcity.adapters.engines.sandbox import DuckSqlEngine
 from hubcity.adapters.lake import make_lake
 from hubcity.adapters.queue import HueyQueue
 from hubcity.adapters.readers import ingest_file
@@ -23,6 +25,8 @@ from hubcity.domain.places import place_names
 from hubcity.ports import TextAnalyzer
 from hubcity.services.accounts import AccountService
 from hubcity.services.catalog import CatalogService
+from hubcity.services.query import QueryQuota, QueryService
+from hubcity.services.requests import RequestService
 from hubcity.services.resources import ResourceService
 from hubcity.services.search import SearchIndexer
 from hubcity.settings import Settings
@@ -38,6 +42,8 @@ class Services:
     catalog: CatalogService
     resources: ResourceService
     queue: HueyQueue
+    query: QueryService
+    requests: RequestService
     _started: bool = field(default=False, repr=False)
 
     def start_workers(self) -> None:
@@ -83,7 +89,9 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
     limits = IngestLimits(
         max_columns=settings.ingest.max_columns, max_field_bytes=settings.ingest.max_field_mb * 1024 * 1024
     )
+    quota = QueryQuota(settings.query.rate_per_minute)
     resources = ResourceService(
+        quota=quota,
         store=store,
         catalog=catalog,
         lake=lake,
@@ -99,6 +107,32 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         settings.jobs_path, resources.run_job, workers=settings.jobs.workers, immediate=run_immediately
     )
     resources.attach_queue(queue)
+    query = QueryService(
+        store=store,
+        catalog=catalog,
+        lake=lake,
+        engine=DuckSqlEngine(
+            threads=settings.query.threads,
+            memory_limit=settings.query.memory_limit,
+            temp_dir=settings.work_dir / "duckdb-sql",
+        ),
+        row_limit=settings.query.row_limit,
+        timeout_s=settings.query.timeout_seconds,
+        quota=quota,
+    )
     return Services(
-        settings=settings, engine=engine, accounts=accounts, catalog=catalog, resources=resources, queue=queue
+        settings=settings,
+        engine=engine,
+        accounts=accounts,
+        catalog=catalog,
+        resources=resources,
+        queue=queue,
+        query=query,
+        requests=RequestService(
+            store,
+            catalog,
+            due_days=settings.requests.due_days,
+            rate_limit=settings.requests.rate_limit,
+            rate_window=timedelta(minutes=settings.requests.rate_window_minutes),
+        ),
     )

@@ -7,10 +7,12 @@
     ├── InvalidInput          (field errors)
     ├── AuthenticationFailed
     ├── PermissionDenied
+    ├── TooManyRequests
     ├── IngestError           (file, sheet, row, column, reason)
     └── QueryError
         ├── QueryTimeout
-        └── QueryTooLarge
+        ├── QueryTooLarge
+        └── QueryCancelled
 
 Every error carries a Korean message (``message``) and an English one
 (``message_en``). Services raise only these; ``web/app.py`` maps each class to
@@ -32,9 +34,11 @@ __all__ = [
     "NotFound",
     "PermissionDenied",
     "PlatformError",
+    "QueryCancelled",
     "QueryError",
     "QueryTimeout",
     "QueryTooLarge",
+    "TooManyRequests",
 ]
 
 
@@ -111,6 +115,19 @@ class AuthenticationFailed(PlatformError):
 class PermissionDenied(PlatformError):
     status = 403
     code = "permission_denied"
+
+
+class TooManyRequests(PlatformError):
+    """Too many submissions from one place in a short time (e.g. data requests)."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(
+        self, message: str, message_en: str | None = None, *, retry_after: int | None = None
+    ) -> None:
+        super().__init__(message, message_en)
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -195,3 +212,8 @@ class QueryTimeout(QueryError):
 class QueryTooLarge(QueryError):
     status = 413
     code = "query_too_large"
+
+
+class QueryCancelled(QueryError):
+    status = 409
+    code = "query_cancelled"

@@ -7,6 +7,7 @@ swapped (SQLite/PostgreSQL, local folder/S3, in-process/huey workers).
 
 from __future__ import annotations
 
+import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,16 @@ from hubcity.domain.accounts import ApiToken, Org, User
 from hubcity.domain.datasets import Dataset, Resource, Version
 from hubcity.domain.ingest import IngestLimits, IngestOptions, IngestOutcome, ProgressFn
 from hubcity.domain.jobs import Job
+from hubcity.domain.query import (
+    Aggregate,
+    BoundTable,
+    QueryResult,
+    RowFilter,
+    RowQuery,
+    SavedQuery,
+    TableRef,
+)
+from hubcity.domain.requests import DataRequest, DataRequestFilter
 
 __all__ = [
     "DatasetFilter",
@@ -24,7 +35,11 @@ __all__ = [
     "JobQueue",
     "Lake",
     "MetadataStore",
+    "QUERY_ANY",
     "ReadScope",
+    "SearchDocument",
+    "SearchPage",
+    "SqlEngine",
     "TableReader",
     "TextAnalyzer",
 ]
@@ -39,6 +54,9 @@ class ReadScope:
     org_ids: frozenset[int] = frozenset()  # restricted (and internal) datasets of these organisations
 
 
+QUERY_ANY = ""  # first in a query group that any of its terms matches (never a term itself)
+
+
 @dataclass(frozen=True)
 class DatasetFilter:
     q: str | None = None
@@ -47,20 +65,48 @@ class DatasetFilter:
     licence: str | None = None
     format: str | None = None
     visibility: str | None = None
+    keyword: str | None = None  # datasets that carry exactly this keyword (CKAN's tags:x)
+    update_cycle: str | None = None
+    district: str | None = None  # 자치구 named by the spatial coverage ("서구")
     sort: str = (
         ""  # relevance | updated | created | popular | title; "" = relevance when searching, else updated
     )
     limit: int = 20
     offset: int = 0
-    # ``q`` analysed by the services: a dataset matches when it holds a term of every group
+    # ``q`` analysed by the services: a dataset matches when it matches every group — when it holds
+    # the group's first term (the others, which imply it, only add to the score), or any of the
+    # terms after QUERY_ANY
     groups: tuple[tuple[str, ...], ...] | None = None
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """A dataset's entry in the search index, as the indexer builds it."""
+
+    dataset_id: int
+    postings: list[tuple[str, str, float]]  # (term, the fields it occurs in: "title,keywords", weight)
+    district: str | None  # 자치구 of the spatial coverage; None for city-wide
+    formats: tuple[str, ...]  # of the current versions
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """A page of search results: the datasets, how many matched in all, and the facet counts."""
+
+    items: list[Dataset]
+    total: int
+    facets: dict[str, dict[str, int]]
+    matched: dict[int, dict[str, list[str]]]  # per dataset on the page: field → the query's terms in it
 
 
 class TextAnalyzer(Protocol):
     """Korean-aware text analysis for the catalogue search."""
 
     def index_terms(self, text: str) -> list[str]: ...
+    def index_terms_many(self, texts: list[str]) -> list[list[str]]: ...
     def query_groups(self, text: str) -> list[list[str]]: ...
+    def query_words(self, text: str) -> list[tuple[str, str]]: ...
+    def corrections(self, word: str) -> list[list[str]]: ...
 
 
 class MetadataStore(Protocol):
@@ -102,20 +148,36 @@ class MetadataStore(Protocol):
     def facet_counts(self, scope: ReadScope, flt: DatasetFilter) -> dict[str, dict[str, int]]: ...
     def update_dataset(self, dataset_id: int, fields: dict[str, Any]) -> Dataset: ...
     def delete_dataset(self, dataset_id: int, now: datetime) -> None: ...
-    def count_usage(self, dataset_id: int, *, views: int = 0, downloads: int = 0) -> None: ...
+    def count_usage(
+        self, dataset_id: int, *, views: int = 0, downloads: int = 0, api_calls: int = 0
+    ) -> None: ...
     def all_dataset_ids(self) -> list[int]: ...
     # search index
-    def replace_search_terms(self, dataset_id: int, postings: list[tuple[str, str, float]]) -> None: ...
-    def search_terms_exist(self) -> bool: ...
+    def datasets_by_ids(self, dataset_ids: list[int]) -> list[Dataset]: ...
+    def resources_by_dataset(self, dataset_ids: list[int]) -> dict[int, list[Resource]]: ...
+    def index_documents(self, documents: list[SearchDocument]) -> None: ...
+    def remove_from_index(self, dataset_ids: list[int]) -> None: ...
+    def search_index_built(self) -> bool: ...
+    def search_datasets(self, scope: ReadScope, flt: DatasetFilter, *, facets: bool) -> SearchPage: ...
+    def term_counts(self, scope: ReadScope, terms: list[str]) -> dict[str, int]: ...
+    def known_terms(self, terms: list[str]) -> set[str]: ...
     def matched_terms(self, dataset_ids: list[int], terms: list[str]) -> dict[int, dict[str, list[str]]]: ...
     def record_search_miss(self, query: str, now: datetime) -> None: ...
     def list_search_misses(self, limit: int) -> list[tuple[str, int, datetime]]: ...
     def list_resources(self, dataset_id: int) -> list[Resource]: ...
     def find_resource(self, dataset_id: int, name: str) -> Resource | None: ...
+    def find_resource_by_id(self, resource_id: int) -> Resource | None: ...
     def ensure_resource(self, dataset_id: int, name: str, title: str) -> Resource: ...
     def add_version(self, resource_id: int, fields: dict[str, Any]) -> Version: ...
     def list_versions(self, resource_id: int) -> list[Version]: ...
     def find_version(self, resource_id: int, number: int) -> Version | None: ...
+
+    # saved queries
+    def create_saved_query(self, fields: dict[str, Any]) -> SavedQuery: ...
+    def find_saved_query(self, query_id: str) -> SavedQuery | None: ...
+    def list_saved_queries(self, owner_id: int) -> list[SavedQuery]: ...
+    def update_saved_query(self, query_id: str, fields: dict[str, Any]) -> SavedQuery: ...
+    def delete_saved_query(self, query_id: str) -> None: ...
 
     # jobs
     def create_job(self, job: Job) -> Job: ...
@@ -124,6 +186,15 @@ class MetadataStore(Protocol):
     def claim_job(self, job_id: str, now: datetime) -> bool: ...
     def fail_stale_jobs(self, heartbeat_before: datetime, error: dict[str, Any], now: datetime) -> int: ...
     def list_jobs(self, dataset_id: int | None = None, limit: int = 20) -> list[Job]: ...
+
+    # citizens' data requests
+    def create_data_request(self, fields: dict[str, Any], event: dict[str, Any]) -> DataRequest: ...
+    def find_data_request(self, request_id: int) -> DataRequest | None: ...
+    def list_data_requests(self, flt: DataRequestFilter) -> tuple[list[DataRequest], int]: ...
+    def count_data_requests(self, flt: DataRequestFilter) -> dict[str, int]: ...
+    def update_data_request(
+        self, request_id: int, fields: dict[str, Any], event: dict[str, Any]
+    ) -> DataRequest: ...
 
 
 class Lake(Protocol):
@@ -144,6 +215,34 @@ class TableReader(Protocol):
         self, path: Path, *, columns: list[str], limit: int, offset: int
     ) -> list[dict[str, Any]]: ...
     def export(self, path: Path, fmt: str, out: Path, *, columns: list[str]) -> Path: ...
+    def query_rows(
+        self, path: Path, query: RowQuery, *, columns: list[str], text_columns: list[str]
+    ) -> tuple[list[dict[str, Any]], int]: ...
+    def aggregate(
+        self,
+        path: Path,
+        *,
+        group_by: list[str],
+        metrics: list[Aggregate],
+        filters: tuple[RowFilter, ...],
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], bool]: ...
+
+
+class SqlEngine(Protocol):
+    """Read-only SQL in a sandbox that sees only the tables it is given."""
+
+    def tables_of(self, sql: str) -> list[TableRef]: ...
+    def run(
+        self,
+        sql: str,
+        tables: list[BoundTable],
+        *,
+        max_rows: int,
+        timeout_s: float,
+        cancel: threading.Event | None = None,
+    ) -> QueryResult: ...
+    def explain(self, sql: str, tables: list[BoundTable]) -> str: ...
 
 
 class Ingestor(Protocol):

@@ -16,7 +16,15 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["IngestSettings", "JobSettings", "QuerySettings", "Settings", "WebSettings", "get_settings"]
+__all__ = [
+    "IngestSettings",
+    "JobSettings",
+    "QuerySettings",
+    "RequestSettings",
+    "Settings",
+    "WebSettings",
+    "get_settings",
+]
 
 _PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "secret", "dev-secret-key-not-for-production"}
 DEV_SECRET = "dev-secret-key-not-for-production"
@@ -43,6 +51,24 @@ class QuerySettings(BaseModel):
     timeout_seconds: float = Field(30.0, description="Time limit for one query.")
     memory_limit: str = Field("1GB", description="DuckDB memory limit for one query or ingest step.")
     threads: int = Field(2, description="DuckDB threads.")
+    rate_per_minute: dict[str, int] = Field(
+        default_factory=lambda: {"anonymous": 60, "member": 300, "editor": 600, "admin": 600, "sysadmin": 0},
+        description="Queries (SQL, filtered rows, aggregates) per minute by role; 0 = no limit. "
+        "Anonymous callers are counted per client address, signed-in ones per user.",
+    )
+
+
+class RequestSettings(BaseModel):
+    due_days: int = Field(
+        10,
+        ge=1,
+        description="Days a department has to answer a citizen's data request "
+        "(the Public Data Act asks for a decision within 10 days).",
+    )
+    rate_limit: int = Field(
+        5, ge=1, description="Most data requests one client address may file per window (kept in memory)."
+    )
+    rate_window_minutes: int = Field(10, ge=1, description="The window of the data-request rate limit.")
 
 
 class WebSettings(BaseModel):
@@ -82,6 +108,9 @@ class Settings(BaseSettings):
     jobs: JobSettings = Field(default_factory=JobSettings, description="Background jobs.")
     query: QuerySettings = Field(default_factory=QuerySettings, description="Query engine limits.")
     web: WebSettings = Field(default_factory=WebSettings, description="Web server and UI.")
+    requests: RequestSettings = Field(
+        default_factory=RequestSettings, description="Citizens' data requests (공공데이터 제공신청)."
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

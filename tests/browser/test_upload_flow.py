@@ -7,25 +7,20 @@ Screenshots go to /tmp/hubcity-*.png for a human to look at.
 
 from __future__ import annotations
 
-import os
 import random
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.factories import PASSWORD, make_city, make_dataset
+from tests.live import serve
 
 from hubcity.bootstrap import Services, bootstrap
 from hubcity.settings import Settings
-from hubcity.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -35,7 +30,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 DONGS = [
     "충장동",
     "동명동",
@@ -50,12 +44,6 @@ DONGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _write_population_csv(path: Path, rows: int = 5000) -> Path:
     rng = random.Random(20240112)
     lines = ["행정동,인구수,세대수,기준일"]
@@ -68,19 +56,7 @@ def _write_population_csv(path: Path, rows: int = 5000) -> Path:
 
 
 @pytest.fixture
-def chromium_path() -> Path:
-    if not CHROMIUM.exists():
-        reason = f"Debian Chromium is not at {CHROMIUM}: run `make browser-deps` (apt-get install chromium)"
-        if IN_CI:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return CHROMIUM
-
-
-@pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[tuple[str, Services]]:
-    import uvicorn
-
     settings = Settings(
         environment="test",
         data_dir=tmp_path / "var",
@@ -97,22 +73,10 @@ def live_server(tmp_path: Path) -> Iterator[tuple[str, Services]]:
         update_cycle="monthly",
         spatial_coverage="광주광역시",
     )
-    app = create_app(services=services)
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="uvicorn-browser-test", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", services
+        with serve(services) as base:
+            yield base, services
     finally:
-        server.should_exit = True
-        thread.join(timeout=20)
         services.close()
 
 

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hubcity.cli import app
+from hubcity.demo.city import DATASETS
 from hubcity.settings import get_settings
 
 
@@ -75,11 +76,11 @@ def test_errors_are_clear_and_exit_non_zero(run, tmp_path: Path) -> None:  # typ
 def test_demo_loads_once(run) -> None:  # type: ignore[no-untyped-def]
     first = run("demo", "--if-empty")
     assert first.exit_code == 0, first.output
-    assert "datasets: 10" in first.output
+    assert f"datasets: {len(DATASETS)}" in first.output
     second = run("demo", "--if-empty")
     assert "already loaded" in second.output
     listed = json.loads(run("datasets", "list", "--json").stdout)
-    assert listed["total"] == 10
+    assert listed["total"] == len(DATASETS)
 
 
 def test_search_reindex(run) -> None:  # type: ignore[no-untyped-def]
@@ -92,3 +93,34 @@ def test_search_reindex(run) -> None:  # type: ignore[no-untyped-def]
     assert again.exit_code == 0 and "indexed 1 datasets" in again.stdout
     found = json.loads(run("datasets", "list", "--json", "--q", "주차").stdout)
     assert [d["name"] for d in found["items"]] == ["parking"]
+
+
+def test_query_from_the_terminal(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run("migrate")
+    run("orgs", "create", "ai-policy", "--title", "인공지능정책과", "--kind", "department")
+    run("orgs", "create", "transport", "--title", "대중교통과", "--kind", "department")
+    run("users", "create", "kim", "--password", "long-enough-pw", "--org", "transport", "--role", "member")
+    run(
+        "datasets",
+        "create",
+        "population",
+        "--title",
+        "인구",
+        "--org",
+        "ai-policy",
+        "--visibility",
+        "restricted",
+    )
+    csv_path = tmp_path / "pop.csv"
+    csv_path.write_text("행정동,인구수\n충장동,4210\n동명동,3875\n", encoding="utf-8")
+    assert run("ingest", str(csv_path), "--dataset", "population", "--resource", "people").exit_code == 0
+    sql = "SELECT 행정동, 인구수 FROM population.people ORDER BY 인구수 DESC"
+    as_csv = run("query", sql, "--format", "csv")
+    assert as_csv.exit_code == 0, as_csv.output
+    assert as_csv.stdout.splitlines() == ["행정동,인구수", "충장동,4210", "동명동,3875"]
+    as_json = json.loads(run("query", sql, "--format", "json", "--max-rows", "1").stdout)
+    assert as_json["rows"] == [{"행정동": "충장동", "인구수": 4210}] and as_json["truncated"] is True
+    # another department's user cannot see the restricted table; a clear error and exit code
+    denied = run("query", sql, "--as", "kim")
+    assert denied.exit_code == 1 and "does not exist" in denied.output
+    assert run("query", "DROP TABLE x").exit_code == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 import threading
@@ -24,9 +25,9 @@ from rich.progress import (
 from rich.table import Table
 
 from hubcity.bootstrap import Services, bootstrap
-from hubcity.domain.accounts import SYSTEM
+from hubcity.domain.accounts import SYSTEM, Actor
 from hubcity.domain.jobs import Job, JobState
-from hubcity.errors import PlatformError
+from hubcity.errors import NotFound, PlatformError
 from hubcity.ports import DatasetFilter
 from hubcity.services.resources import UploadRequest
 from hubcity.settings import get_settings
@@ -322,6 +323,52 @@ def datasets_create(
                 },
             )
             out.print(f"dataset {d.name} created")
+
+    _run(body)
+
+
+@app.command()
+def query(
+    sql: Annotated[
+        str, typer.Argument(help='One read-only SELECT, e.g. \'SELECT * FROM "dataset"."resource"\'.')
+    ],
+    fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
+    as_user: Annotated[
+        str | None, typer.Option("--as", help="Run with this user's rights (default: the operator's).")
+    ] = None,
+    max_rows: Annotated[
+        int | None, typer.Option(help="At most this many rows (capped by the settings).")
+    ] = None,
+) -> None:
+    """Run SQL over the lake's tables (쿼리), in the same sandbox as the web."""
+    if fmt not in ("table", "csv", "json"):
+        err.print("[red]오류[/red]: --format은 table, csv, json 중 하나입니다 (table, csv or json).")
+        raise typer.Exit(2)
+
+    def body() -> None:
+        with _services() as svc:
+            actor = SYSTEM
+            if as_user:
+                user = svc.accounts.find_user(as_user)
+                if user is None:
+                    raise NotFound.of("사용자", "User", as_user)
+                actor = Actor.for_user(user)
+            result = svc.query.run(actor, sql, max_rows=max_rows)
+        names = [c["name"] for c in result.columns]
+        if fmt == "json":
+            payload = {"columns": result.columns, "rows": result.rows, "truncated": result.truncated}
+            sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+        elif fmt == "csv":
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(names)
+            writer.writerows([row[n] for n in names] for row in result.rows)
+        else:
+            table = Table(*names)
+            for row in result.rows:
+                table.add_row(*("" if row[n] is None else str(row[n]) for n in names))
+            out.print(table)
+            more = " (잘림 truncated)" if result.truncated else ""
+            err.print(f"{len(result.rows):,} rows{more} · {result.elapsed_ms:,.0f} ms")
 
     _run(body)
 

@@ -6,7 +6,9 @@ services; tests read them to know what the demo should contain.
 - ``ORGS``: the city (root), its 실/국 (bureaus), 과 (departments), 팀 (teams), the five
   자치구 offices, partner institutions and two made-up companies in the testbed programme.
 - ``USERS``: one demo user per role, all with the password ``DEMO_PASSWORD``.
-- ``DATASETS``: ten datasets with DCAT-style metadata and a generator for each file.
+- ``DATASETS``: thirteen datasets with DCAT-style metadata and a generator for each file
+  (four on parking: the city's public lots and three 자치구 ones, to be found by '주차' and filtered
+  by 구).
 - ``THEMES`` (data.go.kr's 16 categories), ``LICENCES`` (공공누리 types 1–4, CC BY 4.0, other),
   ``UPDATE_CYCLES``, ``ORG_KINDS``, ``ROLES`` and ``VISIBILITIES``: the vocabularies.
 
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hubcity.demo import generators as gen
+from hubcity.demo import parking
 from hubcity.domain.datasets import LICENCES, THEMES, UPDATE_CYCLES
 
 __all__ = [
@@ -393,6 +396,93 @@ DATASETS: list[DatasetSpec] = [
                 gen.PARKING_COLUMNS,
                 gen.write_parking_xlsx,
                 header_row=gen.PARKING_HEADER_ROW,
+            )
+        ],
+    ),
+    DatasetSpec(
+        name="resident-parking-bukgu",
+        title="광주광역시 북구 거주자우선주차구역 현황",
+        title_en="Resident-priority parking zones in Buk-gu",
+        description="북구 주택가 이면도로에 지정한 거주자우선주차구역의 위치, 구획수, 배정 현황과 "
+        "월 주차요금입니다.",
+        description_en="Resident-priority parking blocks in Buk-gu's residential side streets: where, "
+        "how many spaces, how many are allotted, and the monthly charge.",
+        owner_org="buk-gu",
+        contact=_contact("문서연", "062-410-6524", "buk-gu"),
+        keywords=["주차", "거주자우선주차", "주차구역", "주택가", "북구"],
+        theme="transport",
+        licence="kogl-1",
+        update_cycle="quarterly",
+        temporal_coverage="2025-07-01/2025-09-30",
+        spatial_coverage="광주광역시 북구",
+        visibility="public",
+        resources=[
+            ResourceSpec(
+                "resident-parking-2025q3",
+                "거주자우선주차구역 목록 (2025년 3분기)",
+                "bukgu_resident_parking_2025q3.csv",
+                "csv",
+                "cp949",
+                parking.RESIDENT_PARKING_COLUMNS,
+                parking.write_resident_parking,
+            )
+        ],
+    ),
+    DatasetSpec(
+        name="illegal-parking-enforcement-seogu",
+        title="광주광역시 서구 불법주정차 단속 현황",
+        title_en="Illegal parking enforcement in Seo-gu",
+        description="서구에서 고정식·이동식 CCTV와 현장 단속, 주민신고로 적발한 불법 주정차의 일시, "
+        "장소, 위반 유형과 과태료입니다. 차량번호는 공개하지 않습니다.",
+        description_en="Illegal stopping and parking caught in Seo-gu by fixed and mobile CCTV, patrols and "
+        "residents' reports: when, where, the violation and the fine. Number plates are not published.",
+        owner_org="seo-gu",
+        contact=_contact("최유진", "062-360-7114", "seo-gu"),
+        keywords=["주차", "불법주정차", "주정차단속", "과태료", "서구"],
+        theme="transport",
+        licence="kogl-1",
+        update_cycle="monthly",
+        temporal_coverage="2025-01-01/2025-06-30",
+        spatial_coverage="광주광역시 서구",
+        visibility="public",
+        resources=[
+            ResourceSpec(
+                "enforcement-2025h1",
+                "불법주정차 단속 내역 (2025년 상반기)",
+                "seogu_illegal_parking_2025h1.csv",
+                "csv",
+                "cp949",
+                parking.ENFORCEMENT_COLUMNS,
+                parking.write_parking_enforcement,
+            )
+        ],
+    ),
+    DatasetSpec(
+        name="shared-parking-gwangsangu",
+        title="광주광역시 광산구 부설주차장 개방(공유주차장) 현황",
+        title_en="Private car parks shared with residents in Gwangsan-gu",
+        description="광산구가 협약을 맺어 야간과 휴일에 주민에게 개방하는 건물 부설주차장의 위치, "
+        "개방 구획수와 시간입니다.",
+        description_en="Building car parks that open to residents at night and on holidays under an "
+        "agreement with Gwangsan-gu: where, how many spaces and when.",
+        owner_org="gwangsan-gu",
+        contact=_contact("배지훈", "062-960-8114", "gwangsan-gu"),
+        keywords=["주차", "공유주차장", "부설주차장", "주차장", "광산구"],
+        theme="transport",
+        licence="kogl-1",
+        update_cycle="half-yearly",
+        temporal_coverage="2025-06-30/2025-06-30",
+        spatial_coverage="광주광역시 광산구",
+        visibility="public",
+        resources=[
+            ResourceSpec(
+                "shared-parking-202506",
+                "공유주차장 목록 (2025. 6. 30. 기준)",
+                "gwangsangu_shared_parking_20250630.csv",
+                "csv",
+                "utf-8",
+                parking.SHARED_PARKING_COLUMNS,
+                parking.write_shared_parking,
             )
         ],
     ),

@@ -151,6 +151,7 @@ class Dataset:
     updated_at: datetime | None = None
     view_count: int = 0
     download_count: int = 0
+    api_call_count: int = 0  # reads through /api/v1 (metadata, rows, files); a count, never who
     formats: tuple[str, ...] = ()
     quality_score: float | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -12,9 +12,12 @@ from hubcity.domain.accounts import Actor
 from hubcity.domain.datasets import EDITABLE_FIELDS, Dataset, DatasetDraft, can_edit, can_read
 from hubcity.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from hubcity.ports import DatasetFilter, MetadataStore, ReadScope
-from hubcity.services.search import SearchIndexer
+from hubcity.services.search import SUGGEST_BELOW, SearchIndexer
 
-__all__ = ["CatalogService", "DatasetPage", "read_scope", "validation_error"]
+__all__ = ["CatalogService", "Channel", "DatasetPage", "read_scope", "validation_error"]
+
+# Where a dataset was used from, for its usage figures: the web pages or the JSON API (/api/v1).
+Channel = Literal["web", "api"]
 
 
 def read_scope(actor: Actor) -> ReadScope:
@@ -41,6 +44,7 @@ class DatasetPage:
     # when searching: per dataset id, the fields that matched and the terms found in them
     matched: dict[int, dict[str, list[str]]] = field(default_factory=dict)
     terms: list[str] = field(default_factory=list)  # every term the query was analysed into
+    suggestion: str | None = None  # "did you mean": a corrected query that finds more
 
 
 class CatalogService:
@@ -114,23 +118,29 @@ class CatalogService:
             offset=max(0, flt.offset),
         )
         scope = read_scope(actor)
-        items, total = self.store.list_datasets(scope, flt)
-        terms = sorted({t for g in groups for t in g})
-        if (
-            q
-            and total == 0
-            and self.indexer is not None
-            and not (flt.org or flt.theme or flt.licence or flt.format)
-        ):
+        terms = sorted({t for g in groups for t in g if t})
+        if flt.groups:
+            found = self.store.search_datasets(scope, flt, facets=facets)
+            items, total, counts, matched = found.items, found.total, found.facets, found.matched
+        else:
+            items, total = self.store.list_datasets(scope, flt)
+            counts = self.store.facet_counts(scope, flt) if facets else {}
+            matched = {}
+        suggestion = None
+        if q and self.indexer is not None and total < SUGGEST_BELOW:
+            suggestion = self.indexer.suggest(scope, q, flt, total)
+        filtered = flt.org or flt.theme or flt.licence or flt.format or flt.update_cycle or flt.district
+        if q and total == 0 and self.indexer is not None and not filtered:
             self.indexer.record_miss(q)
         return DatasetPage(
             items=items,
             total=total,
             limit=flt.limit,
             offset=flt.offset,
-            facets=self.store.facet_counts(scope, flt) if facets else {},
-            matched=self.store.matched_terms([d.id for d in items], terms) if terms else {},
+            facets=counts,
+            matched=matched,
             terms=terms,
+            suggestion=suggestion,
         )
 
     def search_misses(self, actor: Actor, limit: int = 50) -> list[tuple[str, int, datetime]]:
@@ -193,7 +203,16 @@ class CatalogService:
     def delete_dataset(self, actor: Actor, name: str) -> None:
         dataset = self.get_editable(actor, name)
         self.store.delete_dataset(dataset.id, datetime.now(UTC))
-        self.store.replace_search_terms(dataset.id, [])
+        self.store.remove_from_index([dataset.id])
 
     def record_view(self, dataset: Dataset) -> None:
-        self.store.count_usage(dataset.id, views=1)
+        self.record_use(dataset, "web")
+
+    def record_use(self, dataset: Dataset, channel: Channel | None, *, download: bool = False) -> None:
+        """Count one use of a dataset, never who: a page view on the web, a read through the API
+        (metadata, rows or a file), a download (any channel; through the API it is also an API call)."""
+        views = 1 if channel == "web" and not download else 0
+        api_calls = 1 if channel == "api" else 0
+        downloads = 1 if download else 0
+        if views or api_calls or downloads:
+            self.store.count_usage(dataset.id, views=views, downloads=downloads, api_calls=api_calls)

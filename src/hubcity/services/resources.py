@@ -16,18 +16,20 @@ import shutil
 import time
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from hubcity.domain.accounts import Actor
-from hubcity.domain.datasets import Dataset, Resource, Version, can_edit
+from hubcity.domain.datasets import Dataset, Resource, Version, can_edit, can_read
 from hubcity.domain.ingest import ColumnType, IngestLimits, IngestOptions, detect_format
 from hubcity.domain.jobs import Job, JobState
+from hubcity.domain.query import AGGREGATES, Aggregate, RowFilter, RowQuery
 from hubcity.errors import FieldError, IngestError, InvalidInput, NotFound, PermissionDenied, PlatformError
 from hubcity.ports import Ingestor, JobQueue, Lake, MetadataStore, TableReader
-from hubcity.services.catalog import CatalogService
+from hubcity.services.catalog import CatalogService, Channel
+from hubcity.services.query import QueryQuota
 
 __all__ = ["ExportFile", "ResourceService", "RowsPage", "UploadRequest", "resource_slug"]
 
@@ -88,6 +90,7 @@ class ResourceService:
         limits: IngestLimits,
         max_upload_bytes: int,
         export_formats: dict[str, tuple[str, str]],
+        quota: QueryQuota | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -98,6 +101,7 @@ class ResourceService:
         self.limits = limits
         self.max_upload_bytes = max_upload_bytes
         self.export_formats = export_formats
+        self.quota = quota or QueryQuota({})
         self.queue: JobQueue | None = None
 
     def attach_queue(self, queue: JobQueue) -> None:
@@ -345,7 +349,10 @@ class ResourceService:
             )
         version = self.store.add_version(resource.id, fields)
         put_keys.clear()  # published: these files now belong to the version
-        self.catalog.reindex(dataset.id)  # its column names are searchable
+        try:
+            self.catalog.reindex(dataset.id)  # its column names are searchable
+        except Exception:  # the version is published; `hubcity search reindex` catches the index up
+            log.exception("search index not updated for dataset %s", dataset.id)
         return version
 
     def recover_stale_jobs(self) -> int:
@@ -378,9 +385,13 @@ class ResourceService:
         return self.store.list_jobs(dataset.id)
 
     # -- reading ------------------------------------------------------------------------------
-    def list_resources(self, actor: Actor, dataset_name: str) -> tuple[Dataset, list[Resource]]:
+    def list_resources(
+        self, actor: Actor, dataset_name: str, *, channel: Channel | None = None
+    ) -> tuple[Dataset, list[Resource]]:
         dataset = self.catalog.get_dataset(actor, dataset_name)
-        return dataset, self.store.list_resources(dataset.id)
+        resources = self.store.list_resources(dataset.id)
+        self.catalog.record_use(dataset, channel)
+        return dataset, resources
 
     def _resource(self, actor: Actor, dataset_name: str, resource_name: str) -> tuple[Dataset, Resource]:
         dataset = self.catalog.get_dataset(actor, dataset_name)
@@ -389,11 +400,21 @@ class ResourceService:
             raise NotFound.of("리소스", "Resource", resource_name)
         return dataset, resource
 
+    def get_resource_by_id(self, actor: Actor, resource_id: int) -> tuple[Dataset, Resource]:
+        """A resource by its numeric id (the id CKAN clients and SQL use); NotFound when unreadable."""
+        resource = self.store.find_resource_by_id(resource_id)
+        dataset = self.store.find_dataset_by_id(resource.dataset_id) if resource is not None else None
+        if resource is None or dataset is None or not can_read(actor, dataset):
+            raise NotFound.of("리소스", "Resource", str(resource_id))
+        return dataset, resource
+
     def get_resource(
-        self, actor: Actor, dataset_name: str, resource_name: str
+        self, actor: Actor, dataset_name: str, resource_name: str, *, channel: Channel | None = None
     ) -> tuple[Dataset, Resource, list[Version]]:
         dataset, resource = self._resource(actor, dataset_name, resource_name)
-        return dataset, resource, self.store.list_versions(resource.id)
+        versions = self.store.list_versions(resource.id)
+        self.catalog.record_use(dataset, channel)
+        return dataset, resource, versions
 
     def get_version(
         self, actor: Actor, dataset_name: str, resource_name: str, number: int | None = None
@@ -418,12 +439,13 @@ class ResourceService:
         offset: int = 0,
         version: int | None = None,
         row_cap: int = 10_000,
+        channel: Channel | None = None,
     ) -> RowsPage:
         if limit < 0 or offset < 0:
             raise InvalidInput(
                 "limit과 offset은 0 이상이어야 합니다.", "limit and offset must not be negative."
             )
-        _, _, ver = self.get_version(actor, dataset_name, resource_name, version)
+        dataset, _, ver = self.get_version(actor, dataset_name, resource_name, version)
         if not ver.is_table or ver.parquet_key is None:
             raise InvalidInput("표 형식이 아닌 파일입니다.", "This resource is a plain file, not a table.")
         limit = min(limit, row_cap)
@@ -431,6 +453,7 @@ class ResourceService:
         rows = self.reader.read_rows(
             self.lake.local_path(ver.parquet_key), columns=names, limit=limit, offset=offset
         )
+        self.catalog.record_use(dataset, channel)
         return RowsPage(
             columns=ver.columns,
             rows=rows,
@@ -440,13 +463,131 @@ class ResourceService:
             version=ver.number,
         )
 
+    def _table_version(
+        self, actor: Actor, dataset_name: str, resource_name: str, version: int | None
+    ) -> tuple[Dataset, Version, dict[str, str]]:
+        dataset, _, ver = self.get_version(actor, dataset_name, resource_name, version)
+        if not ver.is_table or ver.parquet_key is None:
+            raise InvalidInput("표 형식이 아닌 파일입니다.", "This resource is a plain file, not a table.")
+        return dataset, ver, {c["name"]: str(c.get("type", "text")) for c in ver.columns}
+
+    @staticmethod
+    def _check_columns(types: dict[str, str], names: list[str], param: str) -> None:
+        unknown = [n for n in names if n not in types]
+        if unknown:
+            listed = ", ".join(unknown)
+            raise InvalidInput(
+                f"없는 열입니다: {listed}",
+                f"No such column: {listed}",
+                [FieldError(param, f"없는 열: {n}", f"no such column: {n}") for n in unknown],
+            )
+
+    def query_rows(
+        self,
+        actor: Actor,
+        dataset_name: str,
+        resource_name: str,
+        query: RowQuery,
+        *,
+        row_cap: int = 10_000,
+        channel: Channel | None = None,
+        client: str | None = None,
+    ) -> RowsPage:
+        """Rows that pass the filters, sorted and paged; ``total`` counts every row that passes."""
+        self.quota.check(actor, client)
+        if query.limit < 0 or query.offset < 0:
+            raise InvalidInput(
+                "limit과 offset은 0 이상이어야 합니다.", "limit and offset must not be negative."
+            )
+        dataset, ver, types = self._table_version(actor, dataset_name, resource_name, query.version)
+        self._check_columns(types, [f.column for f in query.filters], "filters")
+        self._check_columns(types, list(query.select), "select")
+        self._check_columns(types, [c for c, _ in query.sort], "sort")
+        query = replace(query, limit=min(query.limit, row_cap))
+        text_columns = [n for n, t in types.items() if t == ColumnType.TEXT]
+        rows, total = self.reader.query_rows(
+            self.lake.local_path(ver.parquet_key or ""),
+            query,
+            columns=list(types),
+            text_columns=text_columns,
+        )
+        self.catalog.record_use(dataset, channel)
+        selected = set(query.select)
+        return RowsPage(
+            columns=[c for c in ver.columns if not selected or c["name"] in selected],
+            rows=rows,
+            total=total,
+            limit=query.limit,
+            offset=query.offset,
+            version=ver.number,
+        )
+
+    def aggregate(
+        self,
+        actor: Actor,
+        dataset_name: str,
+        resource_name: str,
+        *,
+        group_by: list[str],
+        metrics: list[Aggregate],
+        filters: tuple[RowFilter, ...] = (),
+        version: int | None = None,
+        group_cap: int = 10_000,
+        channel: Channel | None = None,
+        client: str | None = None,
+    ) -> tuple[list[dict[str, Any]], bool, int]:
+        """Group-by counts, sums, averages, minima and maxima; returns (rows, truncated, version)."""
+        self.quota.check(actor, client)
+        dataset, ver, types = self._table_version(actor, dataset_name, resource_name, version)
+        self._check_columns(types, group_by, "group_by")
+        self._check_columns(types, [f.column for f in filters], "filters")
+        self._check_columns(types, [m.column for m in metrics if m.column], "metric")
+        for m in metrics:
+            if m.func not in AGGREGATES:
+                allowed = ", ".join(AGGREGATES)
+                raise InvalidInput(
+                    f"집계 함수는 {allowed} 중 하나입니다: {m.func}",
+                    f"The metric must be one of {allowed}: {m.func}",
+                    [FieldError("metric", f"알 수 없는 함수: {m.func}", f"unknown function: {m.func}")],
+                )
+            numeric = {ColumnType.INTEGER, ColumnType.DECIMAL}
+            if m.func in ("sum", "avg") and (m.column is None or types[m.column] not in numeric):
+                raise InvalidInput(
+                    f"{m.func}은(는) 숫자 열에만 쓸 수 있습니다: {m.column or '(열 없음)'}",
+                    f"{m.func} needs a numeric column: {m.column or '(none given)'}",
+                    [FieldError("metric", "숫자 열이 아닙니다", "not a numeric column")],
+                )
+            if m.func in ("min", "max") and m.column is None:
+                raise InvalidInput(
+                    f"{m.func}에는 열 이름이 필요합니다 (예: {m.func}:열).",
+                    f"{m.func} needs a column (e.g. {m.func}:column).",
+                    [FieldError("metric", "열 이름이 없습니다", "column missing")],
+                )
+        rows, truncated = self.reader.aggregate(
+            self.lake.local_path(ver.parquet_key or ""),
+            group_by=group_by,
+            metrics=metrics,
+            filters=filters,
+            limit=group_cap,
+        )
+        self.catalog.record_use(dataset, channel)
+        return rows, truncated, ver.number
+
     def export(
-        self, actor: Actor, dataset_name: str, resource_name: str, fmt: str, *, version: int | None = None
+        self,
+        actor: Actor,
+        dataset_name: str,
+        resource_name: str,
+        fmt: str,
+        *,
+        version: int | None = None,
+        channel: Channel | None = None,
     ) -> ExportFile:
+        """A version as a file; counted as a download (and as an API call when ``channel`` is "api")."""
         dataset, resource, ver = self.get_version(actor, dataset_name, resource_name, version)
         if fmt == "source":
             path = self.lake.local_path(ver.source_key)
-            self.store.count_usage(dataset.id, downloads=1)
+            self.catalog.record_use(dataset, channel, download=True)
             return ExportFile(path, ver.filename, "application/octet-stream")
         if fmt not in self.export_formats:
             allowed = ", ".join([*self.export_formats, "source"])
@@ -462,7 +603,7 @@ class ResourceService:
         self.reader.export(
             self.lake.local_path(ver.parquet_key), fmt, out, columns=[c["name"] for c in ver.columns]
         )
-        self.store.count_usage(dataset.id, downloads=1)
+        self.catalog.record_use(dataset, channel, download=True)
         suffix = "-cp949" if fmt == "csv-cp949" else ""
         return ExportFile(out, f"{dataset.name}-{resource.name}-v{ver.number}{suffix}.{ext}", media)
 

@@ -7,6 +7,7 @@ for the UI. A user's mistake is never a 500.
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,9 +21,12 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from hubcity import __version__
 from hubcity.bootstrap import Services, bootstrap
-from hubcity.errors import PlatformError
+from hubcity.errors import PlatformError, TooManyRequests
 from hubcity.settings import Settings, get_settings
-from hubcity.web.api import accounts, datasets, jobs, orgs, resources, search
+from hubcity.web import exchange
+from hubcity.web.api import accounts, datasets, jobs, orgs, query, resources, search
+from hubcity.web.api import requests as data_requests
+from hubcity.web.ckan import router as ckan_router
 from hubcity.web.ui import render_error
 from hubcity.web.ui import router as ui_router
 
@@ -45,7 +49,7 @@ def error_body(
 
 def _wants_json(request: Request) -> bool:
     path = request.url.path
-    if path.startswith("/api/"):
+    if path.startswith("/api/") or path.endswith((".json", ".jsonld", ".ttl", ".rdf")):
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
@@ -72,9 +76,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         if not svc.schema_ready():
             svc.migrate()
         svc.start_workers()
+        # what startup built lives as long as the process: keep it out of every garbage
+        # collection, which would otherwise walk it all every few requests
+        gc.freeze()
         try:
             yield
         finally:
+            gc.unfreeze()
             if owned:
                 svc.close()
 
@@ -100,7 +108,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.exception_handler(PlatformError)
     async def _platform_error(request: Request, exc: PlatformError) -> Response:
-        return _respond(request, exc.status, exc.message, exc.message_en, exc.details())
+        response = _respond(request, exc.status, exc.message, exc.message_en, exc.details())
+        if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
@@ -130,12 +141,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return _respond(request, 500, "서버 내부 오류가 났습니다.", "Internal server error.", [])
 
     api_prefix = "/api/v1"
-    for module in (datasets, resources, jobs, orgs, accounts, search):
+    for module in (datasets, resources, jobs, orgs, accounts, search, data_requests, query):
         app.include_router(module.router, prefix=api_prefix)
 
     @app.get(f"{api_prefix}/status", tags=["status"], summary="Health and version")
     def status() -> dict[str, Any]:
         return {"ok": True, "version": __version__, "schema": svc.schema_ready()}
 
+    app.include_router(ckan_router)  # CKAN's envelope and status codes, never a redirect
+    app.include_router(exchange.router)  # before the UI: its /datasets/{name} would take /datasets/x.ttl
     app.include_router(ui_router)
     return app

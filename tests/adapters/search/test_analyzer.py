@@ -96,16 +96,31 @@ def test_particles_do_not_change_query_groups(
 
 def test_query_group_shapes(analyzer: KoreanAnalyzer) -> None:
     assert analyzer.query_groups("주차") == [["주차"]]
-    assert set(analyzer.query_groups("주차장을")[0]) == {"주차장", "주차", "차장"}
+    # a three-syllable word: the word itself, or both of its bigrams
+    assert analyzer.query_groups("주차장을") == [["주차", "주차장"], ["차장", "주차장"]]
     assert len(analyzer.query_groups("인구 현황")) == 2
     assert analyzer.query_groups("인구 인구는") == [["인구"]]
     assert analyzer.query_groups("동") == [["동"]]
 
 
-def test_query_group_drops_lone_syllables_of_longer_words(analyzer: KoreanAnalyzer) -> None:
-    (group,) = analyzer.query_groups("인구수")
-    assert "인구" in group
-    assert "수" not in group
+def test_a_compound_asks_for_each_of_its_parts(analyzer: KoreanAnalyzer) -> None:
+    # '인구현황' is '인구 현황' written solid: both parts, or the compound whole
+    assert analyzer.query_groups("인구현황") == [["인구", "인구현황"], ["현황", "인구현황"]]
+    assert not matches(analyzer, "인구현황", "주차장 현황")
+    assert not matches(analyzer, "공영주차장", "주차장 정보")
+
+
+def test_lone_syllables_of_longer_words_pair_with_their_neighbour(analyzer: KoreanAnalyzer) -> None:
+    groups = analyzer.query_groups("전기차")
+    assert ["수"] not in groups and ["차"] not in groups
+    assert matches(analyzer, "전기차", "전기차 충전소 현황")
+    assert not matches(analyzer, "전기차", "전기 사용량")
+    assert matches(analyzer, "인구수", "동별 인구수")
+
+
+def test_place_names_are_asked_for_whole(analyzer: KoreanAnalyzer) -> None:
+    assert analyzer.query_groups("첨단1동의") == [["첨단1동"]]
+    assert not matches(analyzer, "첨단1동", "광산구 첨단2동 인구")
 
 
 def test_query_of_only_particles_or_punctuation_is_empty(analyzer: KoreanAnalyzer) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
+from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
 from hubcity.bootstrap import Services
@@ -206,3 +208,155 @@ def test_the_dataset_list_searches_the_same_way(client: TestClient, catalogue: d
     page = client.get("/datasets", params={"q": "주차"})
     assert page.status_code == 200
     assert "<mark>주차</mark>" in page.text
+
+
+# -- did you mean ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("주차징", "주차장"),  # one vowel: ㅣ for ㅏ
+        ("인구헨황", "인구현황"),  # ㅔ for ㅕ
+        ("충잔동", "충장동"),  # a final consonant
+        ("parkng", "parking"),
+        ("wnckwkd", "주차장"),  # typed with the keyboard in English mode
+    ],
+)
+def test_a_misspelt_query_gets_a_suggestion(
+    client: TestClient, catalogue: dict[str, Any], typo: str, meant: str
+) -> None:
+    body = _search(client, typo)
+    assert body["suggestion"] == meant
+    assert _search(client, meant)["count"] > body["count"]
+
+
+def test_a_suggestion_keeps_the_other_words_and_the_particles(
+    client: TestClient, catalogue: dict[str, Any]
+) -> None:
+    assert _search(client, "주차징을")["suggestion"] == "주차장을"
+    assert _search(client, "충장동의 민언")["suggestion"] == "충장동의 민원"
+
+
+def test_no_suggestion_for_what_is_spelt_right(client: TestClient, catalogue: dict[str, Any]) -> None:
+    for q in ("주차장", "인구 현황", "parking", "충장동의 민원"):
+        assert _search(client, q)["suggestion"] is None
+    # a word that is in no dataset and near none gets nothing either
+    assert _search(client, "블록체인")["suggestion"] is None
+
+
+def test_a_suggestion_never_reveals_what_the_user_may_not_read(
+    client: TestClient, services: Services, catalogue: dict[str, Any]
+) -> None:
+    # '관용차' is only in an internal dataset: no hint of it for a citizen, a correction for staff
+    assert _search(client, "관용처")["suggestion"] is None
+    staff = api_token(services, catalogue["actors"]["other"])
+    assert _search(client, "관용처", staff)["suggestion"] == "관용차"
+
+
+def test_the_dataset_list_offers_the_suggestion_as_a_link(
+    client: TestClient, catalogue: dict[str, Any]
+) -> None:
+    page = BeautifulSoup(client.get("/datasets", params={"q": "주차징"}).text, "html.parser")
+    hint = page.select_one(".suggestion")
+    assert hint is not None and "이것을 찾으셨나요?" in hint.text
+    link = hint.select_one("a")
+    assert link is not None and link.text.strip() == "주차장"
+    assert "주차장" in unquote(str(link["href"]))
+    assert client.get("/datasets", params={"q": "주차징", "format": "json"}).json()["suggestion"] == "주차장"
+
+
+# -- facets: update cycle and 자치구 ------------------------------------------------------------------
+
+
+@pytest.fixture
+def districts(services: Services, catalogue: dict[str, Any]) -> dict[str, Any]:
+    editor, other = catalogue["actors"]["editor"], catalogue["actors"]["other"]
+    make_dataset(
+        services,
+        other,
+        name="seogu-enforcement",
+        owner_org="transport",
+        title="서구 불법주정차 단속 현황",
+        keywords=["주차단속"],
+        spatial_coverage="광주광역시 서구",
+        update_cycle="monthly",
+        theme="transport",
+    )
+    make_dataset(
+        services,
+        editor,
+        name="bukgu-resident-parking",
+        title="북구 거주자우선주차구역 현황",
+        spatial_coverage="광주광역시 북구",
+        update_cycle="quarterly",
+        theme="transport",
+    )
+    make_dataset(
+        services,
+        editor,
+        name="bukgu-parking-staff",
+        title="북구 주차관리 인력 배치",
+        spatial_coverage="광주광역시 북구 운암동",
+        update_cycle="quarterly",
+        visibility="internal",
+        theme="transport",
+    )
+    make_dataset(
+        services,
+        editor,
+        name="two-districts-parking",
+        title="동구·남구 공동 주차장 조사",
+        spatial_coverage="광주광역시 동구, 남구",
+        theme="transport",
+    )
+    return catalogue
+
+
+def test_district_and_update_cycle_facets_follow_visibility(
+    client: TestClient, services: Services, districts: dict[str, Any]
+) -> None:
+    anonymous = _search(client, "주차")
+    # city-wide and two-district coverage give no 자치구
+    assert anonymous["facets"]["district"] == {"서구": 1, "북구": 1}
+    assert anonymous["facets"]["update_cycle"] == {"monthly": 1, "quarterly": 1}
+    staff = _search(client, "주차", api_token(services, districts["actors"]["other"]))
+    assert staff["facets"]["district"] == {"서구": 1, "북구": 2}
+    assert staff["facets"]["update_cycle"] == {"monthly": 1, "quarterly": 2}
+
+
+def test_district_and_update_cycle_filter_the_results(client: TestClient, districts: dict[str, Any]) -> None:
+    by_facet = _search(client, "주차", facet="district:북구")
+    by_param = _search(client, "주차", district="북구")
+    assert _names(by_facet) == _names(by_param) == ["bukgu-resident-parking"]
+    # the district facet ignores its own filter, the others apply it
+    assert by_facet["facets"]["district"] == {"서구": 1, "북구": 1}
+    assert by_facet["facets"]["theme"] == {"transport": 1}
+    assert _names(_search(client, "주차", facet="update_cycle:monthly")) == ["seogu-enforcement"]
+    assert _search(client, "주차", district="중구")["count"] == 0
+
+
+def test_listing_without_words_has_the_same_facets(client: TestClient, districts: dict[str, Any]) -> None:
+    everything = _search(client, "")
+    assert everything["facets"]["district"] == {"서구": 1, "북구": 1}
+    assert everything["facets"]["update_cycle"] == {"monthly": 1, "quarterly": 1}
+    assert _names(_search(client, "", district="서구")) == ["seogu-enforcement"]
+
+
+def test_the_dataset_list_filters_by_district(client: TestClient, districts: dict[str, Any]) -> None:
+    page = BeautifulSoup(client.get("/datasets", params={"q": "주차"}).text, "html.parser")
+    headings = [h.text for h in page.select(".filters .facet h3")]
+    assert "자치구" in headings and "갱신 주기" in headings
+    link = next(a for a in page.select(".filters .facet a") if "북구" in a.text)
+    filtered = BeautifulSoup(client.get(str(link["href"])).text, "html.parser")
+    assert [a["href"] for a in filtered.select(".cards h3 a")] == ["/datasets/bukgu-resident-parking"]
+    assert "분기" in page.text  # the update cycle by its Korean name
+
+
+def test_search_results_sort_by_title_and_by_date(client: TestClient, districts: dict[str, Any]) -> None:
+    by_title = _search(client, "주차", sort="title")
+    titles = [hit["dataset"]["title"] for hit in by_title["results"]]
+    assert titles == sorted(titles) and len(titles) == by_title["count"] == 5
+    by_date = _search(client, "주차", sort="created", limit=2, page=2)
+    newest_first = [hit["dataset"]["name"] for hit in _search(client, "주차", sort="created")["results"]]
+    assert _names(by_date) == newest_first[2:4]

@@ -6,23 +6,30 @@ are converted to the domain's dataclasses at the boundary.
 
 from __future__ import annotations
 
-import math
+import json
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import Select, Table, Text, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from hubcity.adapters.db import search_index
 from hubcity.adapters.db.tables import (
     ApiTokenRow,
+    DataRequestEventRow,
+    DataRequestRow,
     DatasetRow,
     JobRow,
     MembershipRow,
     OrgRow,
     ResourceRow,
+    SavedQueryRow,
     SearchMissRow,
     SearchTermRow,
     UserRow,
@@ -31,8 +38,16 @@ from hubcity.adapters.db.tables import (
 from hubcity.domain.accounts import ApiToken, Membership, Org, OrgKind, Role, User
 from hubcity.domain.datasets import Dataset, Resource, Version, Visibility
 from hubcity.domain.jobs import Job, JobState
+from hubcity.domain.query import SavedQuery
+from hubcity.domain.requests import (
+    OPEN_STATUSES,
+    DataRequest,
+    DataRequestFilter,
+    RequestEvent,
+    RequestStatus,
+)
 from hubcity.errors import AlreadyExists, NotFound
-from hubcity.ports import DatasetFilter, ReadScope
+from hubcity.ports import DatasetFilter, ReadScope, SearchDocument, SearchPage
 
 __all__ = ["SqlStore"]
 
@@ -122,6 +137,22 @@ def _version(row: VersionRow) -> Version:
     )
 
 
+def _saved_query(row: SavedQueryRow) -> SavedQuery:
+    created, updated = _aware(row.created_at), _aware(row.updated_at)
+    assert created is not None and updated is not None
+    return SavedQuery(
+        id=row.id,
+        title=row.title,
+        description=row.description,
+        sql=row.sql,
+        owner_id=row.owner_id,
+        owner_name=row.owner.display_name or row.owner.username,
+        shared=row.shared,
+        created_at=created,
+        updated_at=updated,
+    )
+
+
 def _resource(row: ResourceRow, version_count: int = 0) -> Resource:
     created, updated = _aware(row.created_at), _aware(row.updated_at)
     assert created is not None and updated is not None
@@ -135,6 +166,38 @@ def _resource(row: ResourceRow, version_count: int = 0) -> Resource:
         current=_version(row.current_version) if row.current_version else None,
         version_count=version_count,
     )
+
+
+def _page_rows(s: Session, ids: list[int]) -> dict[int, DatasetRow]:
+    """The rows ``_dataset`` needs for a page of results, read with two plain queries.
+
+    (The ORM's loading of the same rows, their organisation, resources and versions cost more
+    than the search that chose them.) The rows stand in for ``DatasetRow``: every column of
+    ``datasets``, the owner's slug and title, and each resource's current format and score.
+    """
+    if not ids:
+        return {}
+    table = typing.cast(Table, DatasetRow.__table__)
+    found = s.execute(
+        select(table, OrgRow.slug.label("_org_slug"), OrgRow.title.label("_org_title"))
+        .join(OrgRow, OrgRow.id == table.c.owner_org_id)
+        .where(table.c.id.in_(ids))
+    )
+    rows: dict[int, Any] = {}
+    for row in found:
+        values = dict(row._mapping)
+        owner = SimpleNamespace(slug=values.pop("_org_slug"), title=values.pop("_org_title"))
+        rows[int(values["id"])] = SimpleNamespace(**values, owner_org=owner, resources=[])
+    current = s.execute(
+        select(ResourceRow.dataset_id, VersionRow.format, VersionRow.quality_score)
+        .join(VersionRow, VersionRow.id == ResourceRow.current_version_id)
+        .where(ResourceRow.dataset_id.in_(ids))
+        .order_by(ResourceRow.id)
+    )
+    for dataset_id, fmt, score in current:
+        version = SimpleNamespace(format=fmt, quality_score=score)
+        rows[int(dataset_id)].resources.append(SimpleNamespace(current_version=version))
+    return typing.cast(dict[int, DatasetRow], rows)
 
 
 def _dataset(row: DatasetRow) -> Dataset:
@@ -165,6 +228,7 @@ def _dataset(row: DatasetRow) -> Dataset:
         updated_at=_aware(row.updated_at),
         view_count=row.view_count,
         download_count=row.download_count,
+        api_call_count=row.api_call_count,
         formats=tuple(formats),
         quality_score=round(sum(known) / len(known), 2) if known else None,
     )
@@ -199,6 +263,7 @@ def _job(row: JobRow, dataset_name: str | None = None, version_number: int | Non
 class SqlStore:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        self._profiles: dict[int, tuple[Any, ...]] = {}  # search profiles read so far (they never change)
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
@@ -389,7 +454,7 @@ class SqlStore:
     def _filtered(self, scope: ReadScope, flt: DatasetFilter, skip: str | None = None) -> Select[Any]:
         stmt: Select[Any] = select(DatasetRow).where(DatasetRow.deleted_at.is_(None))
         stmt = _scoped(stmt, scope)
-        if flt.groups:
+        if flt.groups:  # (searches go through search_index.search; this serves other callers)
             for group in flt.groups:
                 stmt = stmt.where(
                     DatasetRow.id.in_(select(SearchTermRow.dataset_id).where(SearchTermRow.term.in_(group)))
@@ -420,9 +485,20 @@ class SqlStore:
                     ResourceRow.current_version.has(VersionRow.format == flt.format.lower())
                 )
             )
+        if flt.update_cycle and skip != "update_cycle":
+            stmt = stmt.where(DatasetRow.update_cycle == flt.update_cycle)
+        if flt.district and skip != "district":
+            stmt = stmt.where(DatasetRow.id.in_(search_index.district_filter(flt.district)))
+        if flt.keyword and skip != "keyword":
+            # the JSON list's text holds the keyword as a quoted element, on SQLite and PostgreSQL alike
+            quoted = json.dumps(flt.keyword, ensure_ascii=False)
+            stmt = stmt.where(func.cast(DatasetRow.keywords, Text()).contains(quoted, autoescape=True))
         return stmt
 
     def list_datasets(self, scope: ReadScope, flt: DatasetFilter) -> tuple[list[Dataset], int]:
+        if flt.groups:
+            page = self.search_datasets(scope, flt, facets=False)
+            return page.items, page.total
         with self._tx() as s:
             stmt = self._filtered(scope, flt)
             total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
@@ -431,63 +507,71 @@ class SqlStore:
                 "popular": (DatasetRow.view_count + 3 * DatasetRow.download_count).desc(),
                 "title": DatasetRow.title.asc(),
             }.get(flt.sort, DatasetRow.updated_at.desc())
-            if flt.sort == "relevance" and flt.groups:
-                score = self._relevance(s, flt.groups)
-                stmt = stmt.join(score, score.c.dataset_id == DatasetRow.id)
-                order = score.c.score.desc()
             rows = s.scalars(stmt.order_by(order, DatasetRow.id.desc()).limit(flt.limit).offset(flt.offset))
             return [_dataset(r) for r in rows.unique()], int(total)
 
-    def _relevance(self, s: Session, groups: tuple[tuple[str, ...], ...]) -> Any:
-        """Per dataset: the sum of its matching terms' weights, each times the term's rarity (idf)."""
-        terms = sorted({t for g in groups for t in g})
-        datasets = s.scalar(select(func.count()).where(DatasetRow.deleted_at.is_(None))) or 0
-        found = s.execute(
-            select(SearchTermRow.term, func.count(func.distinct(SearchTermRow.dataset_id)))
-            .where(SearchTermRow.term.in_(terms))
-            .group_by(SearchTermRow.term)
-        )
-        idf = {str(t): math.log(1 + datasets / max(1, int(n))) for t, n in found}
-        rarity = case(*((SearchTermRow.term == t, w) for t, w in idf.items()), else_=0.0) if idf else 0.0
-        return (
-            select(SearchTermRow.dataset_id, func.sum(SearchTermRow.weight * rarity).label("score"))
-            .where(SearchTermRow.term.in_(terms))
-            .group_by(SearchTermRow.dataset_id)
-            .subquery()
-        )
+    def search_datasets(self, scope: ReadScope, flt: DatasetFilter, *, facets: bool) -> SearchPage:
+        """A search (``flt.groups``): the page in order, the total and the facet counts, in one pass."""
+        with self._tx() as s:
+            ids, total, counts = search_index.search(s, scope, flt, facets=facets, profiles=self._profiles)
+            rows = _page_rows(s, ids)
+            terms = sorted({t for g in flt.groups or () for t in g if t})
+            matched = search_index.matched_terms(s, ids, terms)
+            return SearchPage([_dataset(rows[i]) for i in ids if i in rows], total, counts, matched)
+
+    def term_counts(self, scope: ReadScope, terms: list[str]) -> dict[str, int]:
+        with self._tx() as s:
+            return search_index.term_counts(s, scope, terms)
+
+    def known_terms(self, terms: list[str]) -> set[str]:
+        with self._tx() as s:
+            return search_index.known_terms(s, terms)
 
     def all_dataset_ids(self) -> list[int]:
         with self._tx() as s:
             return [int(i) for i in s.scalars(select(DatasetRow.id).where(DatasetRow.deleted_at.is_(None)))]
 
-    def replace_search_terms(self, dataset_id: int, postings: list[tuple[str, str, float]]) -> None:
+    def datasets_by_ids(self, dataset_ids: list[int]) -> list[Dataset]:
+        """The datasets with these ids (not deleted), in id order."""
+        if not dataset_ids:
+            return []
         with self._tx() as s:
-            s.execute(delete(SearchTermRow).where(SearchTermRow.dataset_id == dataset_id))
-            if postings:
-                s.execute(
-                    insert(SearchTermRow),
-                    [{"dataset_id": dataset_id, "term": t, "field": f, "weight": w} for t, f, w in postings],
-                )
+            rows = s.scalars(
+                select(DatasetRow)
+                .where(DatasetRow.id.in_(dataset_ids), DatasetRow.deleted_at.is_(None))
+                .order_by(DatasetRow.id)
+            )
+            return [_dataset(r) for r in rows.unique()]
 
-    def search_terms_exist(self) -> bool:
-        with self._tx() as s:
-            return s.scalar(select(SearchTermRow.id).limit(1)) is not None
-
-    def matched_terms(self, dataset_ids: list[int], terms: list[str]) -> dict[int, dict[str, list[str]]]:
-        out: dict[int, dict[str, list[str]]] = {i: {} for i in dataset_ids}
-        if not dataset_ids or not terms:
+    def resources_by_dataset(self, dataset_ids: list[int]) -> dict[int, list[Resource]]:
+        """The resources of several datasets at once (with their current versions), by dataset id."""
+        out: dict[int, list[Resource]] = {i: [] for i in dataset_ids}
+        if not dataset_ids:
             return out
         with self._tx() as s:
-            rows = s.execute(
-                select(SearchTermRow.dataset_id, SearchTermRow.field, SearchTermRow.term)
-                .where(SearchTermRow.dataset_id.in_(dataset_ids), SearchTermRow.term.in_(sorted(set(terms))))
-                .order_by(SearchTermRow.dataset_id, SearchTermRow.field, SearchTermRow.term)
+            rows = s.scalars(
+                select(ResourceRow).where(ResourceRow.dataset_id.in_(dataset_ids)).order_by(ResourceRow.id)
             )
-            for dataset_id, field, term in rows:
-                found = out[int(dataset_id)].setdefault(str(field), [])
-                if term not in found:
-                    found.append(str(term))
+            for row in rows.unique():
+                out[row.dataset_id].append(_resource(row))
         return out
+
+    def index_documents(self, documents: list[SearchDocument]) -> None:
+        """Replace the search index entries of these datasets, in one transaction."""
+        with self._tx() as s:
+            search_index.index_documents(s, documents)
+
+    def remove_from_index(self, dataset_ids: list[int]) -> None:
+        with self._tx() as s:
+            search_index.remove_documents(s, dataset_ids)
+
+    def search_index_built(self) -> bool:
+        with self._tx() as s:
+            return search_index.index_built(s)
+
+    def matched_terms(self, dataset_ids: list[int], terms: list[str]) -> dict[int, dict[str, list[str]]]:
+        with self._tx() as s:
+            return search_index.matched_terms(s, dataset_ids, terms)
 
     def record_search_miss(self, query: str, now: datetime) -> None:
         query = query[:200]
@@ -515,9 +599,15 @@ class SqlStore:
 
     def facet_counts(self, scope: ReadScope, flt: DatasetFilter) -> dict[str, dict[str, int]]:
         """Counts per facet value among what the scope may read (each facet ignores its own filter)."""
+        if flt.groups:
+            return self.search_datasets(scope, replace(flt, limit=0), facets=True).facets
         out: dict[str, dict[str, int]] = {}
         with self._tx() as s:
-            for facet, column in (("theme", DatasetRow.theme), ("licence", DatasetRow.licence)):
+            for facet, column in (
+                ("theme", DatasetRow.theme),
+                ("licence", DatasetRow.licence),
+                ("update_cycle", DatasetRow.update_cycle),
+            ):
                 sub = self._filtered(scope, flt, skip=facet).with_only_columns(column).subquery()
                 rows = s.execute(select(sub.c[0], func.count()).group_by(sub.c[0]))
                 out[facet] = {str(k): int(n) for k, n in rows if k}
@@ -534,6 +624,14 @@ class SqlStore:
                 .group_by(VersionRow.format)
             )
             out["format"] = {str(k): int(n) for k, n in rows}
+            sub = self._filtered(scope, flt, skip="district").with_only_columns(DatasetRow.id).subquery()
+            districts = search_index.district_of_datasets().subquery()
+            rows = s.execute(
+                select(districts.c.district, func.count())
+                .join(sub, sub.c[0] == districts.c.dataset_id)
+                .group_by(districts.c.district)
+            )
+            out["district"] = {str(k): int(n) for k, n in rows}
         return out
 
     def update_dataset(self, dataset_id: int, fields: dict[str, Any]) -> Dataset:
@@ -555,7 +653,7 @@ class SqlStore:
                 # free the name for reuse; the rows and files stay for the record
                 row.name = f"{row.name}~deleted-{row.id}"[:100]
 
-    def count_usage(self, dataset_id: int, *, views: int = 0, downloads: int = 0) -> None:
+    def count_usage(self, dataset_id: int, *, views: int = 0, downloads: int = 0, api_calls: int = 0) -> None:
         with self._tx() as s:
             s.execute(
                 update(DatasetRow)
@@ -563,6 +661,7 @@ class SqlStore:
                 .values(
                     view_count=DatasetRow.view_count + views,
                     download_count=DatasetRow.download_count + downloads,
+                    api_call_count=DatasetRow.api_call_count + api_calls,
                 )
             )
 
@@ -588,6 +687,13 @@ class SqlStore:
             row = s.scalar(
                 select(ResourceRow).where(ResourceRow.dataset_id == dataset_id, ResourceRow.name == name)
             )
+            if row is None:
+                return None
+            return _resource(row, self._version_counts(s, [row.id]).get(row.id, 0))
+
+    def find_resource_by_id(self, resource_id: int) -> Resource | None:
+        with self._tx() as s:
+            row = s.get(ResourceRow, resource_id)
             if row is None:
                 return None
             return _resource(row, self._version_counts(s, [row.id]).get(row.id, 0))
@@ -657,6 +763,45 @@ class SqlStore:
             )
             return _version(row) if row else None
 
+    # -- saved queries ---------------------------------------------------------------------
+    def create_saved_query(self, fields: dict[str, Any]) -> SavedQuery:
+        with self._tx() as s:
+            row = SavedQueryRow(**fields)
+            s.add(row)
+            s.flush()
+            s.refresh(row)
+            return _saved_query(row)
+
+    def find_saved_query(self, query_id: str) -> SavedQuery | None:
+        with self._tx() as s:
+            row = s.get(SavedQueryRow, query_id)
+            return _saved_query(row) if row else None
+
+    def list_saved_queries(self, owner_id: int) -> list[SavedQuery]:
+        with self._tx() as s:
+            rows = s.scalars(
+                select(SavedQueryRow)
+                .where(SavedQueryRow.owner_id == owner_id)
+                .order_by(SavedQueryRow.updated_at.desc())
+            )
+            return [_saved_query(r) for r in rows]
+
+    def update_saved_query(self, query_id: str, fields: dict[str, Any]) -> SavedQuery:
+        with self._tx() as s:
+            row = s.get(SavedQueryRow, query_id)
+            if row is None:
+                raise NotFound.of("저장된 쿼리", "Saved query", query_id)
+            for key, value in fields.items():
+                setattr(row, key, value)
+            s.flush()
+            return _saved_query(row)
+
+    def delete_saved_query(self, query_id: str) -> None:
+        with self._tx() as s:
+            row = s.get(SavedQueryRow, query_id)
+            if row is not None:
+                s.delete(row)
+
     # -- jobs ----------------------------------------------------------------------------
     def create_job(self, job: Job) -> Job:
         with self._tx() as s:
@@ -723,6 +868,61 @@ class SqlStore:
                 stmt = stmt.where(JobRow.dataset_id == dataset_id)
             return [_job(r) for r in s.scalars(stmt)]
 
+    # -- citizens' data requests -------------------------------------------------------------
+    def create_data_request(self, fields: dict[str, Any], event: dict[str, Any]) -> DataRequest:
+        """A new request and the first step of its history, in one transaction."""
+        with self._tx() as s:
+            row = DataRequestRow(**fields)
+            s.add(row)
+            s.flush()
+            s.add(DataRequestEventRow(request_id=row.id, **event))
+            s.flush()
+            s.refresh(row)
+            return _data_request(row, _request_events(s, row.id))
+
+    def find_data_request(self, request_id: int) -> DataRequest | None:
+        with self._tx() as s:
+            row = s.get(DataRequestRow, request_id)
+            return _data_request(row, _request_events(s, row.id)) if row else None
+
+    def list_data_requests(self, flt: DataRequestFilter) -> tuple[list[DataRequest], int]:
+        """A page of requests, newest first (without their histories), and how many match."""
+        where = _request_where(flt)
+        with self._tx() as s:
+            total = s.scalar(select(func.count()).select_from(DataRequestRow).where(*where)) or 0
+            rows = s.scalars(
+                select(DataRequestRow)
+                .where(*where)
+                .order_by(DataRequestRow.created_at.desc(), DataRequestRow.id.desc())
+                .limit(flt.limit)
+                .offset(flt.offset)
+            )
+            return [_data_request(r) for r in rows.unique()], int(total)
+
+    def count_data_requests(self, flt: DataRequestFilter) -> dict[str, int]:
+        """Requests per status among those the filter matches, its own status filter aside."""
+        where = _request_where(flt, skip_status=True)
+        with self._tx() as s:
+            rows = s.execute(
+                select(DataRequestRow.status, func.count()).where(*where).group_by(DataRequestRow.status)
+            )
+            return {str(k): int(n) for k, n in rows}
+
+    def update_data_request(
+        self, request_id: int, fields: dict[str, Any], event: dict[str, Any]
+    ) -> DataRequest:
+        """Change a request and add the step to its history, in one transaction."""
+        with self._tx() as s:
+            row = s.get(DataRequestRow, request_id)
+            if row is None:
+                raise NotFound.of("데이터 제공 신청", "Data request", str(request_id))
+            for key, value in fields.items():
+                setattr(row, key, value)
+            s.add(DataRequestEventRow(request_id=row.id, **event))
+            s.flush()
+            s.refresh(row)
+            return _data_request(row, _request_events(s, row.id))
+
 
 def _scoped(stmt: Select[Any], scope: ReadScope) -> Select[Any]:
     """Limit a dataset query to what a scope may read — in SQL, so counts and pages agree."""
@@ -739,3 +939,73 @@ def _scoped(stmt: Select[Any], scope: ReadScope) -> Select[Any]:
             )
         )
     return stmt.where(or_(*allowed))
+
+
+def _request_where(flt: DataRequestFilter, *, skip_status: bool = False) -> list[Any]:
+    where: list[Any] = []
+    if flt.status is not None and not skip_status:
+        where.append(DataRequestRow.status == str(flt.status))
+    if flt.org == "none":
+        where.append(DataRequestRow.org_id.is_(None))
+    elif flt.org:
+        where.append(DataRequestRow.org_id.in_(select(OrgRow.id).where(OrgRow.slug == flt.org)))
+    if flt.overdue_on is not None:
+        where.append(DataRequestRow.status.in_(sorted(str(x) for x in OPEN_STATUSES)))
+        where.append(DataRequestRow.due_on < flt.overdue_on)
+    return where
+
+
+def _live_dataset(row: DatasetRow | None) -> DatasetRow | None:
+    return row if row is not None and row.deleted_at is None else None
+
+
+def _request_events(s: Session, request_id: int) -> list[RequestEvent]:
+    rows = s.scalars(
+        select(DataRequestEventRow)
+        .where(DataRequestEventRow.request_id == request_id)
+        .order_by(DataRequestEventRow.at, DataRequestEventRow.id)
+    )
+    out = []
+    for r in rows.unique():
+        at = _aware(r.at)
+        assert at is not None
+        dataset = _live_dataset(r.dataset)
+        out.append(
+            RequestEvent(
+                at=at,
+                status=RequestStatus(r.status),
+                org_slug=r.org.slug if r.org else None,
+                org_title=r.org.title if r.org else None,
+                note=r.note,
+                dataset_name=dataset.name if dataset else None,
+                by=r.by_name,
+            )
+        )
+    return out
+
+
+def _data_request(row: DataRequestRow, events: list[RequestEvent] | None = None) -> DataRequest:
+    created, updated = _aware(row.created_at), _aware(row.updated_at)
+    assert created is not None and updated is not None
+    dataset = _live_dataset(row.dataset)
+    return DataRequest(
+        id=row.id,
+        title=row.title,
+        description=row.description,
+        status=RequestStatus(row.status),
+        due_on=row.due_on,
+        created_at=created,
+        updated_at=updated,
+        requester_name=row.requester_name,
+        requester_email=row.requester_email,
+        org_id=row.org_id,
+        org_slug=row.org.slug if row.org else None,
+        org_title=row.org.title if row.org else None,
+        suggested_org_slug=row.suggested_org.slug if row.suggested_org else None,
+        suggested_org_title=row.suggested_org.title if row.suggested_org else None,
+        answer=row.answer,
+        dataset_name=dataset.name if dataset else None,
+        dataset_title=dataset.title if dataset else None,
+        answered_at=_aware(row.answered_at),
+        events=tuple(events or ()),
+    )

@@ -17,7 +17,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    Index,
     Integer,
     MetaData,
     String,
@@ -116,6 +115,8 @@ class DatasetRow(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     view_count: Mapped[int] = mapped_column(Integer, default=0)
     download_count: Mapped[int] = mapped_column(Integer, default=0)
+    # reads of the dataset, its rows or its files through /api/v1 (a count only, never who)
+    api_call_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     owner_org: Mapped[OrgRow] = relationship(lazy="joined")
     resources: Mapped[list[ResourceRow]] = relationship(
         back_populates="dataset", cascade="all, delete-orphan", lazy="selectin", order_by="ResourceRow.id"
@@ -170,15 +171,60 @@ class VersionRow(Base):
 
 
 class SearchTermRow(Base):
-    """One analysed term of a dataset's searchable text: which field it came from and its weight."""
+    """A term of a dataset's searchable text: the fields it occurs in, how much it says there, and
+    the dataset's facet profile (so a search counts and filters without reading ``datasets``).
+
+    Clustered by (term, dataset) on SQLite (no rowid), so a term's datasets are one range read.
+    """
 
     __tablename__ = "search_terms"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
-    term: Mapped[str] = mapped_column(String(64))
-    field: Mapped[str] = mapped_column(String(20))
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(
+        ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    fields: Mapped[str] = mapped_column(String(100))  # "title,keywords"
     weight: Mapped[float] = mapped_column(Float)
-    __table_args__ = (Index("ix_search_terms_term_dataset", "term", "dataset_id"),)
+    profile_id: Mapped[int] = mapped_column(Integer)
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class SearchVocabRow(Base):
+    """How many datasets hold each term; the empty term counts the datasets in the index."""
+
+    __tablename__ = "search_vocab"
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    df: Mapped[int] = mapped_column(Integer)
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+class SearchProfileRow(Base):
+    """What the search filters and counts datasets by: visibility, owner and facet values ('' for none).
+
+    Datasets that agree on all of them share a profile; a profile never changes once written.
+    """
+
+    __tablename__ = "search_profiles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visibility: Mapped[str] = mapped_column(String(20))
+    owner_org_id: Mapped[int] = mapped_column(Integer)
+    theme: Mapped[str] = mapped_column(String(40))
+    licence: Mapped[str] = mapped_column(String(40))
+    update_cycle: Mapped[str] = mapped_column(String(20))
+    district: Mapped[str] = mapped_column(String(20))  # 자치구 from the spatial coverage
+    formats: Mapped[str] = mapped_column(String(200))  # ",csv,xlsx,"
+    __table_args__ = (
+        UniqueConstraint(
+            "visibility", "owner_org_id", "theme", "licence", "update_cycle", "district", "formats"
+        ),
+    )
+
+
+class SearchDocRow(Base):
+    """An indexed dataset and its facet profile."""
+
+    __tablename__ = "search_docs"
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True)
+    profile_id: Mapped[int] = mapped_column(Integer, index=True)
 
 
 class SearchMissRow(Base):
@@ -215,3 +261,65 @@ class JobRow(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class DataRequestRow(Base):
+    """A citizen's request for data the city does not publish (공공데이터 제공신청)."""
+
+    __tablename__ = "data_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    requester_name: Mapped[str] = mapped_column(String(100), default="")
+    requester_email: Mapped[str] = mapped_column(String(320), default="")
+    suggested_org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orgs.id", ondelete="SET NULL"), nullable=True
+    )
+    org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orgs.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    dataset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("datasets.id", ondelete="SET NULL"), nullable=True
+    )
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    org: Mapped[OrgRow | None] = relationship(foreign_keys=[org_id], lazy="joined")
+    suggested_org: Mapped[OrgRow | None] = relationship(foreign_keys=[suggested_org_id], lazy="joined")
+    dataset: Mapped[DatasetRow | None] = relationship(lazy="joined")
+
+
+class DataRequestEventRow(Base):
+    """One step of a request's history: the status after it, the owner, the note and who (staff)."""
+
+    __tablename__ = "data_request_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("data_requests.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("orgs.id", ondelete="SET NULL"), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    dataset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("datasets.id", ondelete="SET NULL"), nullable=True
+    )
+    by_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    org: Mapped[OrgRow | None] = relationship(lazy="joined")
+    dataset: Mapped[DatasetRow | None] = relationship(lazy="joined")
+
+
+class SavedQueryRow(Base):
+    """A named SQL query of a user's; shared ones open for anyone with the link (run under their rights)."""
+
+    __tablename__ = "saved_queries"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    sql: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[UserRow] = relationship(lazy="joined")

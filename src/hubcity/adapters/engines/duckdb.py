@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 import xlsxwriter
 
+from hubcity.domain.query import FILTER_OPS, Aggregate, RowFilter, RowQuery
 from hubcity.errors import InvalidInput
 
 __all__ = ["EXPORT_FORMATS", "DuckTableReader"]
@@ -101,6 +102,58 @@ class DuckTableReader:
             names = [d[0] for d in cur.description or []]
             return [dict(zip(names, map(_jsonable, row), strict=True)) for row in cur.fetchall()]
 
+    def query_rows(
+        self, path: Path, query: RowQuery, *, columns: list[str], text_columns: list[str]
+    ) -> tuple[list[dict[str, Any]], int]:
+        """A page of the rows that pass ``query``'s filters, and how many rows pass them."""
+        with self._connect() as con:
+            types = self._types(con, path)
+            cols = [c for c in (query.select or tuple(columns)) if c in types] or list(types)
+            where, params = _where(query.filters, query.q, text_columns)
+            order = ", ".join(f"{_q(c)} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in query.sort)
+            sql = (
+                f"{self._select(path, cols, types=types)}{where}"
+                f"{' ORDER BY ' + order if order else ''} LIMIT {int(query.limit)} OFFSET {int(query.offset)}"
+            )
+            try:
+                cur = con.execute(sql, params)
+                names = [d[0] for d in cur.description or []]
+                rows = [dict(zip(names, map(_jsonable, row), strict=True)) for row in cur.fetchall()]
+                counted = con.execute(f"SELECT count(*) FROM read_parquet({_lit(path)}){where}", params)
+                total_row = counted.fetchone()
+            except duckdb.ConversionException as exc:
+                raise _filter_error(exc) from exc
+            return rows, int(total_row[0]) if total_row else 0
+
+    def aggregate(
+        self,
+        path: Path,
+        *,
+        group_by: list[str],
+        metrics: list[Aggregate],
+        filters: tuple[RowFilter, ...],
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """One row per group with each metric; ``True`` when there were more than ``limit`` groups."""
+        keys = ", ".join(_q(c) for c in group_by)
+        exprs = [
+            f"{m.func}({_q(m.column) if m.column else '*'}) AS {_q(m.label)}"
+            for m in metrics or [Aggregate("count")]
+        ]
+        where, params = _where(filters, None, [])
+        sql = f"SELECT {', '.join([keys, *exprs] if keys else exprs)} FROM read_parquet({_lit(path)}){where}"
+        if keys:
+            sql += f" GROUP BY {keys} ORDER BY {keys} NULLS LAST"
+        sql += f" LIMIT {int(limit) + 1}"
+        with self._connect() as con:
+            try:
+                cur = con.execute(sql, params)
+            except (duckdb.ConversionException, duckdb.BinderException) as exc:
+                raise _filter_error(exc) from exc
+            names = [d[0] for d in cur.description or []]
+            rows = [dict(zip(names, map(_jsonable, row), strict=True)) for row in cur.fetchall()]
+        return rows[:limit], len(rows) > limit
+
     def export(self, path: Path, fmt: str, out: Path, *, columns: list[str]) -> Path:
         """Write the version at ``path`` as ``fmt`` into ``out``; returns ``out``."""
         if fmt not in EXPORT_FORMATS:
@@ -179,6 +232,42 @@ class DuckTableReader:
                     r += 1
         finally:
             book.close()
+
+
+def _where(filters: tuple[RowFilter, ...], q: str | None, text_columns: list[str]) -> tuple[str, list[Any]]:
+    """A WHERE clause with ``?`` parameters; DuckDB casts each value to its column's type."""
+    parts: list[str] = []
+    params: list[Any] = []
+    for f in filters:
+        col = _q(f.column)
+        if f.op == "in":
+            values = list(f.value)
+            if not values:
+                parts.append("false")
+                continue
+            parts.append(f"{col} IN ({', '.join('?' for _ in values)})")
+            params.extend(values)
+        elif f.op == "like":
+            parts.append(f"CAST({col} AS VARCHAR) LIKE ?")
+            params.append(f.value)
+        elif f.value is None:
+            parts.append(f"{col} IS {'NOT ' if f.op == 'ne' else ''}NULL")
+        else:
+            parts.append(f"{col} {FILTER_OPS[f.op]} ?")
+            params.append(f.value)
+    if q:
+        texts = [f"contains(lower({_q(c)}), lower(?))" for c in text_columns]
+        parts.append(f"({' OR '.join(texts)})" if texts else "false")
+        params.extend([q] * len(texts))
+    return (" WHERE " + " AND ".join(parts) if parts else ""), params
+
+
+def _filter_error(exc: Exception) -> InvalidInput:
+    text = str(exc).strip().splitlines()[0]
+    return InvalidInput(
+        f"필터 값이 열의 형식과 맞지 않습니다: {text}",
+        f"A filter value does not fit its column's type: {text}",
+    )
 
 
 def _prepend_bom(path: Path) -> None:

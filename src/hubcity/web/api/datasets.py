@@ -58,7 +58,7 @@ def create_dataset(body: DatasetCreate, services: ServicesDep, actor: ActorDep) 
 
 @router.get("/{name}", response_model=DatasetRead, summary="One dataset with its resources")
 def get_dataset(name: str, services: ServicesDep, actor: ActorDep) -> DatasetRead:
-    dataset, resources = services.resources.list_resources(actor, name)
+    dataset, resources = services.resources.list_resources(actor, name, channel="api")
     return DatasetRead.of(dataset, resources)
 
 

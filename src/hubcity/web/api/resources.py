@@ -10,9 +10,10 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse
 
+from hubcity.domain.query import FILTER_OPS, Aggregate, RowFilter, RowQuery
 from hubcity.errors import InvalidInput
 from hubcity.services.resources import UploadRequest
-from hubcity.web.api.schemas import JobRead, ResourceRead, RetypeRequest, RowsRead
+from hubcity.web.api.schemas import AggregateRead, JobRead, ResourceRead, RetypeRequest, RowsRead
 from hubcity.web.deps import ActorDep, ServicesDep
 
 router = APIRouter(prefix="/datasets/{name}/resources", tags=["resources"])
@@ -45,7 +46,7 @@ def parse_column_types(raw: str | None) -> dict[str, str] | None:
 
 @router.get("", response_model=list[ResourceRead], summary="Resources of a dataset")
 def list_resources(name: str, services: ServicesDep, actor: ActorDep) -> list[ResourceRead]:
-    dataset, resources = services.resources.list_resources(actor, name)
+    dataset, resources = services.resources.list_resources(actor, name, channel="api")
     return [ResourceRead.of(dataset, r) for r in resources]
 
 
@@ -96,30 +97,121 @@ async def upload(
 
 @router.get("/{resource}", response_model=ResourceRead, summary="A resource: columns, profile, versions")
 def get_resource(name: str, resource: str, services: ServicesDep, actor: ActorDep) -> ResourceRead:
-    dataset, res, versions = services.resources.get_resource(actor, name, resource)
+    dataset, res, versions = services.resources.get_resource(actor, name, resource, channel="api")
     return ResourceRead.of(dataset, res, versions)
 
 
-@router.get("/{resource}/rows", response_model=RowsRead, summary="Rows of a version, as objects")
+_ROW_PARAMS = {"limit", "offset", "version", "sort", "select", "q", "group_by", "metric"}
+
+
+def row_filters(request: Request) -> tuple[RowFilter, ...]:
+    """Every other query parameter is a filter: ``col=value``, ``col__gt=3``, ``col__in=a,b``."""
+    out = []
+    for key, value in request.query_params.multi_items():
+        if key in _ROW_PARAMS:
+            continue
+        column, sep, op = key.rpartition("__")
+        if not sep or op not in FILTER_OPS:
+            column, op = key, "eq"
+        out.append(RowFilter(column, op, value.split(",") if op == "in" else value))
+    return tuple(out)
+
+
+def _sort(raw: str | None) -> tuple[tuple[str, bool], ...]:
+    if not raw:
+        return ()
+    return tuple((part.strip().lstrip("-"), part.strip().startswith("-")) for part in raw.split(",") if part)
+
+
+def _metrics(raw: list[str]) -> list[Aggregate]:
+    out = []
+    for item in raw:
+        func, _, column = item.partition(":")
+        out.append(Aggregate(func.strip().lower(), column.strip() or None))
+    return out
+
+
+@router.get(
+    "/{resource}/rows",
+    response_model=RowsRead,
+    summary="Rows of a version, filtered, sorted and paged",
+    description=(
+        "Filters: any other parameter, `col=value` or `col__op=value` with op one of "
+        "eq, ne, gt, gte, lt, lte, in (comma-separated), like (% and _). "
+        "`q` finds rows whose text columns contain the text; `sort=col,-other` (- for descending); "
+        "`select=col1,col2`; `version` pins a version (default: the current one). "
+        "`total` counts every row that passes the filters."
+    ),
+)
 def rows(
     name: str,
     resource: str,
+    request: Request,
     services: ServicesDep,
     actor: ActorDep,
     limit: int = Query(100, ge=0),
     offset: int = Query(0, ge=0),
     version: int | None = Query(None, ge=1),
+    sort: str | None = Query(None, description="col or -col, comma-separated"),
+    select: str | None = Query(None, description="columns to return, comma-separated"),
+    q: str | None = Query(None, description="text contained in any text column"),
 ) -> RowsRead:
-    page = services.resources.read_rows(
+    filters = row_filters(request)
+    cap = services.settings.query.row_limit
+    if not (filters or sort or select or q):
+        page = services.resources.read_rows(
+            actor, name, resource, limit=limit, offset=offset, version=version, row_cap=cap, channel="api"
+        )
+    else:
+        query = RowQuery(
+            filters=filters,
+            q=q or None,
+            select=tuple(c.strip() for c in (select or "").split(",") if c.strip()),
+            sort=_sort(sort),
+            limit=limit,
+            offset=offset,
+            version=version,
+        )
+        client = request.client.host if request.client else None
+        page = services.resources.query_rows(
+            actor, name, resource, query, row_cap=cap, channel="api", client=client
+        )
+    return RowsRead(**page.__dict__)
+
+
+@router.get(
+    "/{resource}/aggregate",
+    response_model=AggregateRead,
+    summary="Group-by counts, sums, averages, minima and maxima",
+    description=(
+        "`group_by=col` (repeat or comma-separate for several), `metric=count` | `sum:col` | `avg:col` "
+        "| `min:col` | `max:col` (repeatable; default count), and the same filters as /rows."
+    ),
+)
+def aggregate(
+    name: str,
+    resource: str,
+    request: Request,
+    services: ServicesDep,
+    actor: ActorDep,
+    group_by: list[str] = Query([]),
+    metric: list[str] = Query([]),
+    version: int | None = Query(None, ge=1),
+) -> AggregateRead:
+    keys = [c.strip() for item in group_by for c in item.split(",") if c.strip()]
+    rows, truncated, number = services.resources.aggregate(
         actor,
         name,
         resource,
-        limit=limit,
-        offset=offset,
+        group_by=keys,
+        metrics=_metrics(metric),
+        filters=row_filters(request),
         version=version,
-        row_cap=services.settings.query.row_limit,
+        group_cap=services.settings.query.row_limit,
+        channel="api",
+        client=request.client.host if request.client else None,
     )
-    return RowsRead(**page.__dict__)
+    return AggregateRead(group_by=keys, rows=rows, truncated=truncated, version=number)
 
 
 @router.get(
@@ -140,7 +232,7 @@ def download(
     format: str = "csv",
     version: int | None = Query(None, ge=1),
 ) -> FileResponse:
-    export = services.resources.export(actor, name, resource, format, version=version)
+    export = services.resources.export(actor, name, resource, format, version=version, channel="api")
     if format != "source":
         background.add_task(export.path.unlink, missing_ok=True)
     return FileResponse(

@@ -10,11 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from hubcity.domain.accounts import ORG_KIND_LABELS, ApiToken, Org, User
 from hubcity.domain.datasets import LICENCES, THEMES, Dataset, Resource, Version
 from hubcity.domain.jobs import Job
+from hubcity.domain.query import SavedQuery
 
 __all__ = [
     "DatasetCreate",
     "DatasetPage",
     "DatasetRead",
+    "DatasetUsage",
     "DatasetUpdate",
     "ErrorRead",
     "JobRead",
@@ -236,6 +238,14 @@ class ResourceRead(BaseModel):
         )
 
 
+class DatasetUsage(BaseModel):
+    """How often a dataset was used — counts only; nothing about who (no addresses, no user ids)."""
+
+    views: int = Field(description="Views of the dataset's web page.")
+    downloads: int = Field(description="Files downloaded, through any channel.")
+    api_calls: int = Field(description="Reads through /api/v1: the dataset, its resources, rows and files.")
+
+
 class DatasetRead(BaseModel):
     name: str
     title: str
@@ -260,6 +270,7 @@ class DatasetRead(BaseModel):
     quality_score: float | None
     view_count: int
     download_count: int
+    usage: DatasetUsage
     created_at: datetime | None
     updated_at: datetime | None
     resources: list[ResourceRead] | None = None
@@ -290,6 +301,7 @@ class DatasetRead(BaseModel):
             quality_score=d.quality_score,
             view_count=d.view_count,
             download_count=d.download_count,
+            usage=DatasetUsage(views=d.view_count, downloads=d.download_count, api_calls=d.api_call_count),
             created_at=d.created_at,
             updated_at=d.updated_at,
             resources=[ResourceRead.of(d, r) for r in resources] if resources is not None else None,
@@ -302,6 +314,7 @@ class DatasetPage(BaseModel):
     limit: int
     offset: int
     facets: dict[str, dict[str, int]] = {}
+    suggestion: str | None = None  # "did you mean", when a search found little
 
 
 class JobRead(BaseModel):
@@ -351,6 +364,84 @@ class RowsRead(BaseModel):
     limit: int
     offset: int
     version: int
+
+
+class AggregateRead(BaseModel):
+    group_by: list[str]
+    rows: list[dict[str, Any]]
+    truncated: bool = Field(description="True when there were more groups than the row limit")
+    version: int
+
+
+class QueryRequest(BaseModel):
+    sql: str = Field(min_length=1, max_length=100_000, description="One read-only SELECT statement")
+    max_rows: int | None = Field(None, ge=0, description="At most this many rows (capped by the server)")
+    query_id: str | None = Field(
+        None, max_length=100, description="Your id for this run, to cancel it with DELETE /query/{id}"
+    )
+
+
+class QueryRead(BaseModel):
+    columns: list[dict[str, str]]
+    rows: list[dict[str, Any]]
+    truncated: bool
+    elapsed_ms: float
+    tables: list[str] = Field(description="The table versions the query read, as dataset.resource@vN")
+
+
+class ExplainRead(BaseModel):
+    plan: str
+
+
+class SavedQueryCreate(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    sql: str = Field(min_length=1, max_length=100_000)
+    description: str = Field("", max_length=5000)
+    shared: bool = Field(False, description="Anyone with the link may open it and run it under their rights")
+
+
+class SavedQueryUpdate(BaseModel):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    sql: str | None = Field(None, min_length=1, max_length=100_000)
+    description: str | None = Field(None, max_length=5000)
+    shared: bool | None = None
+
+
+class SavedQueryRead(BaseModel):
+    id: str
+    title: str
+    description: str
+    sql: str
+    owner: str
+    shared: bool
+    created_at: datetime
+    updated_at: datetime
+    url: str
+
+    @classmethod
+    def of(cls, q: SavedQuery) -> SavedQueryRead:
+        return cls(
+            id=q.id,
+            title=q.title,
+            description=q.description,
+            sql=q.sql,
+            owner=q.owner_name,
+            shared=q.shared,
+            created_at=q.created_at,
+            updated_at=q.updated_at,
+            url=f"/sql?saved={q.id}",
+        )
+
+
+class TableInfoRead(BaseModel):
+    name: str
+    dataset: str
+    dataset_title: str
+    resource: str
+    resource_title: str
+    version: int
+    row_count: int
+    columns: list[dict[str, Any]]
 
 
 class RetypeRequest(BaseModel):

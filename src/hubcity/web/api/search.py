@@ -16,7 +16,7 @@ from hubcity.web.highlight import dataset_marks
 
 router = APIRouter(tags=["search"])
 
-_FACETS = ("org", "theme", "licence", "format")
+_FACETS = ("org", "theme", "licence", "format", "update_cycle", "district")
 
 
 class SearchHit(BaseModel):
@@ -30,8 +30,9 @@ class SearchResults(BaseModel):
     page: int
     limit: int
     results: list[SearchHit]
-    facets: dict[str, dict[str, int]]
+    facets: dict[str, dict[str, int]]  # org, theme, licence, format, update_cycle, district (자치구)
     terms: list[str]
+    suggestion: str | None = None  # "did you mean": a corrected query that finds more
 
 
 class SearchMiss(BaseModel):
@@ -52,11 +53,20 @@ def search(
     theme: str | None = None,
     licence: str | None = None,
     format: str | None = None,
+    update_cycle: str | None = None,
+    district: Annotated[str | None, Query(description="자치구, e.g. 서구 (from spatial coverage)")] = None,
     sort: str = Query("", pattern="^(|relevance|updated|created|popular|title)$"),
     page: int = Query(1, ge=1, le=10_000),
     limit: int = Query(20, ge=1, le=100),
 ) -> SearchResults:
-    chosen = {"org": org, "theme": theme, "licence": licence, "format": format}
+    chosen = {
+        "org": org,
+        "theme": theme,
+        "licence": licence,
+        "format": format,
+        "update_cycle": update_cycle,
+        "district": district,
+    }
     for item in facet or []:
         key, sep, value = item.partition(":")
         if not sep or key not in _FACETS or not value:
@@ -73,6 +83,8 @@ def search(
             theme=chosen["theme"],
             licence=chosen["licence"],
             format=chosen["format"],
+            update_cycle=chosen["update_cycle"],
+            district=chosen["district"],
             sort=sort,
             limit=limit,
             offset=(page - 1) * limit,
@@ -86,7 +98,13 @@ def search(
             SearchHit(dataset=DatasetRead.of(d), matched=matched, highlight=dataset_marks(d, matched))
         )
     return SearchResults(
-        count=result.total, page=page, limit=limit, results=hits, facets=result.facets, terms=result.terms
+        count=result.total,
+        page=page,
+        limit=limit,
+        results=hits,
+        facets=result.facets,
+        terms=result.terms,
+        suggestion=result.suggestion,
     )
 
 

@@ -3,7 +3,9 @@
 Pages: ``/`` (home), ``/datasets`` (search with facets), ``/datasets/new``,
 ``/datasets/{name}`` (metadata, preview, profile, quality, versions, downloads),
 ``/datasets/{name}/upload``, ``/jobs/{id}``, ``/orgs``, ``/orgs/{slug}``,
-``/login``, ``/logout``, ``/me/tokens``; static files under ``/static``.
+``/requests`` (citizens' data requests: the board, ``/requests/new``, ``/requests/{id}``),
+``/sql`` (the SQL workspace; ``/sql/save``), ``/login``, ``/logout``, ``/me/tokens``;
+static files under ``/static``.
 Access control stays in the services: these handlers parse, call, render.
 """
 
@@ -13,19 +15,24 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from hubcity.errors import NotFound
-from hubcity.web.ui import accounts, catalog, orgs, uploads
+from hubcity.web.ui import accounts, catalog, orgs, sql, uploads
+from hubcity.web.ui import requests as data_requests
 from hubcity.web.ui.rendering import STATIC_DIR, render_error
 
 __all__ = ["render_error", "router"]
 
 router = APIRouter(include_in_schema=False)
 
-_STATIC_FILES = {"hubcity.css": "text/css; charset=utf-8", "hubcity.js": "text/javascript; charset=utf-8"}
+_STATIC_FILES = {
+    "hubcity.css": "text/css; charset=utf-8",
+    "hubcity.js": "text/javascript; charset=utf-8",
+    "sql.js": "text/javascript; charset=utf-8",
+}
 
 
 @router.get("/static/{filename}", name="static")
 def static(filename: str) -> FileResponse:
-    """The UI's two static files (no CDN, no build step)."""
+    """The UI's static files (no CDN, no build step)."""
     media_type = _STATIC_FILES.get(filename)
     if media_type is None:
         raise NotFound.of("파일", "File", filename)
@@ -34,5 +41,5 @@ def static(filename: str) -> FileResponse:
     )
 
 
-for _module in (catalog, uploads, orgs, accounts):
+for _module in (catalog, uploads, orgs, accounts, data_requests, sql):
     router.include_router(_module.router)

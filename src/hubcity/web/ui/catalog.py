@@ -10,8 +10,10 @@ from markupsafe import Markup
 
 from hubcity.domain.accounts import Actor
 from hubcity.domain.datasets import LICENCES, THEMES, UPDATE_CYCLES, Version, Visibility, can_edit
+from hubcity.domain.places import GUS
 from hubcity.errors import AlreadyExists, InvalidInput, PermissionDenied
 from hubcity.ports import DatasetFilter
+from hubcity.web import exchange
 from hubcity.web.api.schemas import DatasetPage, DatasetRead, OrgRead, ResourceRead, RowsRead
 from hubcity.web.deps import ActorDep, ServicesDep, check_csrf
 from hubcity.web.highlight import dataset_marks
@@ -72,6 +74,8 @@ def dataset_list(
     theme: str | None = None,
     licence: str | None = None,
     res_format: str | None = None,
+    update_cycle: str | None = None,
+    district: str | None = None,
     sort: str = "",
     page: int = Query(1, ge=1, le=100_000),
 ) -> Response:
@@ -82,6 +86,8 @@ def dataset_list(
         theme=theme or None,
         licence=licence or None,
         format=res_format or None,
+        update_cycle=update_cycle or None,
+        district=district or None,
         sort=sort,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
@@ -100,6 +106,7 @@ def dataset_list(
         limit=result.limit,
         offset=result.offset,
         facets=result.facets,
+        suggestion=result.suggestion,
     )
     context = {
         "result": result,
@@ -111,9 +118,18 @@ def dataset_list(
         "page": page,
         "pages": pages,
         "org_titles": org_titles,
+        "district_titles": {gu.name: (gu.name, gu.name_en) for gu in GUS},
+        "suggestion": result.suggestion,
         "active": {
             k: v
-            for k, v in {"org": org, "theme": theme, "licence": licence, "res_format": res_format}.items()
+            for k, v in {
+                "org": org,
+                "theme": theme,
+                "licence": licence,
+                "res_format": res_format,
+                "update_cycle": update_cycle,
+                "district": district,
+            }.items()
             if v
         },
     }
@@ -248,6 +264,7 @@ def dataset_page(
         "shown": None,
         "preview": None,
         "downloads": {},
+        "exchange": exchange.page_exchange(request, services, dataset, resources),  # schema.org, formats
     }
     data: dict[str, Any] = {"dataset": DatasetRead.of(dataset, resources), "resource": None, "preview": None}
     if chosen is not None:

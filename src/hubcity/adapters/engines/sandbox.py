@@ -1,0 +1,217 @@
+"""Read-only SQL on DuckDB, in a sandbox.
+
+A query runs on a fresh in-memory connection that can see only the views the
+caller was given: the file system is closed except for those views' Parquet
+files (``allowed_paths`` + ``enable_external_access=false``), extensions are
+neither installed nor loaded, Python objects are not scanned, and the
+configuration is locked before the user's SQL runs. Before that, the SQL is
+parsed by DuckDB's own parser: one SELECT statement, no table functions
+(``read_csv``, ``query_table``, ``glob`` …). A watchdog interrupts the query at
+its time limit or when the caller cancels it; at most ``max_rows`` rows come back.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from hubcity.adapters.engines.duckdb import _jsonable, _lit, _q
+from hubcity.domain.query import BoundTable, QueryResult, TableRef
+from hubcity.errors import QueryCancelled, QueryError, QueryTimeout
+
+__all__ = ["DuckSqlEngine"]
+
+_BASE_CONFIG: dict[str, Any] = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "python_enable_replacements": False,
+}
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def _sql_error(exc: Exception) -> QueryError:
+    text = str(exc).strip()
+    return QueryError(f"SQL 오류: {text}", f"SQL error: {text}")
+
+
+class DuckSqlEngine:
+    def __init__(self, *, threads: int = 2, memory_limit: str = "1GB", temp_dir: Path | None = None) -> None:
+        self.threads = threads
+        self.memory_limit = memory_limit
+        self.temp_dir = temp_dir
+        # parsing reads no data, so one connection serves every query (a new one costs ~20 ms)
+        self._parser = duckdb.connect(":memory:", config=dict(_BASE_CONFIG))
+        self._parser_lock = threading.Lock()
+
+    # -- parsing -----------------------------------------------------------------------------
+    def tables_of(self, sql: str) -> list[TableRef]:
+        """The tables a SELECT names; anything but one SELECT without table functions is refused."""
+        if not sql.strip():
+            raise QueryError("SQL 문이 비어 있습니다.", "The SQL statement is empty.")
+        with self._parser_lock:
+            row = self._parser.execute("SELECT json_serialize_sql($1)", [sql]).fetchone()
+        tree: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
+        if tree.get("error"):
+            if tree.get("error_type") == "parser":
+                where = _line_of(sql, tree.get("position"))
+                message = str(tree.get("error_message", ""))
+                raise QueryError(
+                    f"SQL 구문 오류{where[0]}: {message}", f"SQL syntax error{where[1]}: {message}"
+                )
+            raise QueryError(
+                "읽기 전용 SELECT 문 하나만 실행할 수 있습니다.",
+                "Only one read-only SELECT statement can run.",
+            )
+        statements = tree.get("statements") or []
+        if len(statements) != 1:
+            raise QueryError(
+                "SELECT 문은 한 번에 하나만 실행할 수 있습니다.", "Run one SELECT statement at a time."
+            )
+        refs: list[TableRef] = []
+        for node in _walk(statements[0]):
+            kind = node.get("type")
+            if kind == "TABLE_FUNCTION":
+                raise QueryError(
+                    "테이블 함수(read_csv, read_parquet 등)는 쓸 수 없습니다. 허브의 테이블 이름을 쓰세요.",
+                    "Table functions (read_csv, read_parquet …) are not allowed; use the hub's table names.",
+                )
+            if kind == "BASE_TABLE":
+                ref = TableRef(
+                    catalog=str(node.get("catalog_name") or "") or None,
+                    schema=str(node.get("schema_name") or "") or None,
+                    name=str(node.get("table_name") or ""),
+                )
+                if ref not in refs:
+                    refs.append(ref)
+        return refs
+
+    # -- running -----------------------------------------------------------------------------
+    @contextmanager
+    def _sandbox(self, tables: list[BoundTable]) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = duckdb.connect(
+            ":memory:",
+            config={**_BASE_CONFIG, "threads": self.threads, "memory_limit": self.memory_limit},
+        )
+        try:
+            if self.temp_dir:
+                self.temp_dir.mkdir(parents=True, exist_ok=True)
+                con.execute(f"SET temp_directory = {_lit(self.temp_dir)}")
+            paths = sorted({str(t.path) for t in tables})
+            con.execute("SET allowed_paths = $1", [paths])
+            con.execute("SET enable_external_access = false")
+            schemas: set[str] = set()
+            for t in tables:
+                if t.schema not in schemas:
+                    con.execute(f"CREATE SCHEMA IF NOT EXISTS {_q(t.schema)}")
+                    schemas.add(t.schema)
+                cols = ", ".join(_q(c) for c in t.columns) or "*"
+                con.execute(
+                    f"CREATE OR REPLACE VIEW {_q(t.schema)}.{_q(t.name)} AS "
+                    f"SELECT {cols} FROM read_parquet({_lit(t.path)})"
+                )
+            con.execute("SET lock_configuration = true")
+            yield con
+        finally:
+            con.close()
+
+    def run(
+        self,
+        sql: str,
+        tables: list[BoundTable],
+        *,
+        max_rows: int,
+        timeout_s: float,
+        cancel: threading.Event | None = None,
+    ) -> QueryResult:
+        started = time.perf_counter()
+        with self._sandbox(tables) as con:
+            done = threading.Event()
+            reason: list[str] = []
+
+            def watchdog() -> None:
+                while not done.wait(0.05):
+                    if time.perf_counter() - started > timeout_s:
+                        reason.append("timeout")
+                    elif cancel is not None and cancel.is_set():
+                        reason.append("cancelled")
+                    if reason:
+                        con.interrupt()
+                        return
+
+            watcher = threading.Thread(target=watchdog, name="sql-watchdog", daemon=True)
+            watcher.start()
+            try:
+                cur = con.execute(sql)
+                described = cur.description or []
+                batch = cur.fetchmany(max_rows + 1)
+            except duckdb.InterruptException as exc:
+                if reason and reason[0] == "timeout":
+                    raise QueryTimeout(
+                        f"쿼리가 시간 제한({timeout_s:g}초)을 넘어 중단했습니다.",
+                        f"The query ran past its time limit ({timeout_s:g} s) and was stopped.",
+                    ) from exc
+                raise QueryCancelled("쿼리를 취소했습니다.", "The query was cancelled.") from exc
+            except duckdb.Error as exc:
+                raise _sql_error(exc) from exc
+            finally:
+                done.set()
+                watcher.join()
+        names = _unique([str(d[0]) for d in described])
+        columns = [{"name": n, "type": str(d[1])} for n, d in zip(names, described, strict=True)]
+        truncated = len(batch) > max_rows
+        rows = [dict(zip(names, map(_jsonable, r), strict=True)) for r in batch[:max_rows]]
+        return QueryResult(
+            columns=columns,
+            rows=rows,
+            truncated=truncated,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def explain(self, sql: str, tables: list[BoundTable]) -> str:
+        """DuckDB's plan of the query (with its cardinality estimates), as text."""
+        with self._sandbox(tables) as con:
+            try:
+                rows = con.execute(f"EXPLAIN {sql}").fetchall()
+            except duckdb.Error as exc:
+                raise _sql_error(exc) from exc
+        return "\n".join(str(r[1]) for r in rows)
+
+
+def _unique(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        if name in seen:
+            seen[name] += 1
+            out.append(f"{name}_{seen[name]}")
+        else:
+            seen[name] = 1
+            out.append(name)
+    return out
+
+
+def _line_of(sql: str, position: Any) -> tuple[str, str]:
+    try:
+        pos = int(position)
+    except (TypeError, ValueError):
+        return "", ""
+    line = sql.count("\n", 0, pos) + 1
+    col = pos - (sql.rfind("\n", 0, pos) + 1) + 1
+    return f" ({line}행 {col}열)", f" (line {line}, column {col})"
