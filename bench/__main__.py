@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import ingest, search
+from bench import ingest, personal, query, search
 
-BENCHMARKS = {"ingest": ingest, "search": search}
+BENCHMARKS = {"ingest": ingest, "search": search, "personal": personal, "query": query}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,24 +7,37 @@ runs the same services over the same adapters.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from hubcity.adapters.db.audit import SqlAuditLog
 from hubcity.adapters.db.engine import create_db_engine, current_revision, make_sessionmaker, migrate
+from hubcity.adapters.db.harvest_store import SqlHarvestStore
 from hubcity.adapters.db.store import SqlStore
 from hubcity.adapters.engines.duckdb import EXPORT_FORMATS, DuckTableReader
+from hubcity.adapters.engines.pinning import DuckSqlRewriter
+from hubcity.adapters.engines.sample import DuckColumnSampler
 from hubcity.adapters.engines.sandbox import DuckSqlEngine
+from hubcity.adapters.harvest import HttpHarvestTransport
 from hubcity.adapters.lake import make_lake
 from hubcity.adapters.queue import HueyQueue
 from hubcity.adapters.readers import ingest_file
+from hubcity.adapters.render.charts import VlChartRenderer
+from hubcity.adapters.render.pdf import PdfEvidenceWriter
 from hubcity.adapters.search.analyzer import KoreanAnalyzer
 from hubcity.domain.ingest import IngestLimits
 from hubcity.domain.places import place_names
 from hubcity.ports import TextAnalyzer
 from hubcity.services.accounts import AccountService
+from hubcity.services.audit import AuditService, audit_key
 from hubcity.services.catalog import CatalogService
+from hubcity.services.charts import ChartService
+from hubcity.services.evidence import EvidenceService
+from hubcity.services.harvest import HarvestService
+from hubcity.services.personal import PersonalDataService
 from hubcity.services.query import QueryQuota, QueryService
 from hubcity.services.requests import RequestService
 from hubcity.services.resources import ResourceService
@@ -43,8 +56,14 @@ class Services:
     resources: ResourceService
     queue: HueyQueue
     query: QueryService
+    charts: ChartService
+    evidence: EvidenceService
     requests: RequestService
+    harvest: HarvestService
+    audit: AuditService
+    personal: PersonalDataService
     _started: bool = field(default=False, repr=False)
+    closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def start_workers(self) -> None:
         """Start in-process job workers (the embedded default); fail jobs a dead worker left behind."""
@@ -57,6 +76,8 @@ class Services:
     def close(self) -> None:
         self.queue.stop()
         self._started = False
+        for close in self.closers:
+            close()
         self.engine.dispose()
 
     def migrate(self) -> str | None:
@@ -84,8 +105,12 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         memory_limit=settings.query.memory_limit,
         temp_dir=settings.work_dir / "duckdb",
     )
-    accounts = AccountService(store)
-    catalog = CatalogService(store, SearchIndexer(store, shared_analyzer()))
+    explicit_key = settings.audit.key.get_secret_value() if settings.audit.key else None
+    audit = AuditService(
+        SqlAuditLog(engine), store, audit_key(settings.secret_key.get_secret_value(), explicit_key)
+    )
+    accounts = AccountService(store, audit=audit)
+    catalog = CatalogService(store, SearchIndexer(store, shared_analyzer()), audit=audit)
     limits = IngestLimits(
         max_columns=settings.ingest.max_columns, max_field_bytes=settings.ingest.max_field_mb * 1024 * 1024
     )
@@ -101,26 +126,53 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         limits=limits,
         max_upload_bytes=settings.ingest.max_upload_mb * 1024 * 1024,
         export_formats=EXPORT_FORMATS,
+        audit=audit,
     )
     run_immediately = settings.jobs.immediate if immediate is None else immediate
     queue = HueyQueue(
         settings.jobs_path, resources.run_job, workers=settings.jobs.workers, immediate=run_immediately
     )
     resources.attach_queue(queue)
+    personal = PersonalDataService(
+        store=store, lake=lake, sampler=DuckColumnSampler(), sample_size=settings.ingest.personal_sample
+    )
+    resources.attach_personal(personal)
+    harvest = HarvestService(
+        store=SqlHarvestStore(make_sessionmaker(engine)),
+        meta=store,
+        catalog=catalog,
+        resources=resources,
+        transport=HttpHarvestTransport(
+            timeout_s=settings.harvest.timeout_seconds, page_size=settings.harvest.page_size
+        ),
+        work_dir=settings.work_dir,
+        max_file_bytes=settings.harvest.max_file_mb * 1024 * 1024,
+        max_datasets=settings.harvest.max_datasets,
+    )
+    harvest.attach_queue(queue.add_task("hubcity.run_harvest", harvest.run_job))
+    queue.add_periodic("hubcity.harvest_due", harvest.run_due, every_minutes=settings.harvest.check_minutes)
+    sql_engine = DuckSqlEngine(
+        threads=settings.query.threads,
+        memory_limit=settings.query.memory_limit,
+        temp_dir=settings.work_dir / "duckdb-sql",
+    )
     query = QueryService(
         store=store,
         catalog=catalog,
         lake=lake,
-        engine=DuckSqlEngine(
-            threads=settings.query.threads,
-            memory_limit=settings.query.memory_limit,
-            temp_dir=settings.work_dir / "duckdb-sql",
-        ),
+        engine=sql_engine,
         row_limit=settings.query.row_limit,
         timeout_s=settings.query.timeout_seconds,
         quota=quota,
+        audit=audit,
+    )
+    charts = ChartService(store=store, query=query, renderer=VlChartRenderer())
+    rewriter = DuckSqlRewriter()
+    evidence = EvidenceService(
+        store=store, query=query, charts=charts, rewriter=rewriter, writer=PdfEvidenceWriter()
     )
     return Services(
+        closers=[reader.close, sql_engine.close, rewriter.close],
         settings=settings,
         engine=engine,
         accounts=accounts,
@@ -128,6 +180,11 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         resources=resources,
         queue=queue,
         query=query,
+        charts=charts,
+        evidence=evidence,
+        audit=audit,
+        harvest=harvest,
+        personal=personal,
         requests=RequestService(
             store,
             catalog,

@@ -9,6 +9,7 @@
     ├── PermissionDenied
     ├── TooManyRequests
     ├── IngestError           (file, sheet, row, column, reason)
+    ├── RemoteError           (a harvested portal refused, timed out or sent garbage)
     └── QueryError
         ├── QueryTimeout
         ├── QueryTooLarge
@@ -38,6 +39,7 @@ __all__ = [
     "QueryError",
     "QueryTimeout",
     "QueryTooLarge",
+    "RemoteError",
     "TooManyRequests",
 ]
 
@@ -197,6 +199,13 @@ class IngestError(PlatformError):
         where = self.where()
         base = super().__str__()
         return f"{base} [{where}]" if where else base
+
+
+class RemoteError(PlatformError):
+    """Another portal (a harvest source) could not be reached or answered something unreadable."""
+
+    status = 502
+    code = "remote_error"
 
 
 class QueryError(PlatformError):

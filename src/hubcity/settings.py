@@ -17,6 +17,8 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
+    "AuditSettings",
+    "HarvestSettings",
     "IngestSettings",
     "JobSettings",
     "QuerySettings",
@@ -30,10 +32,22 @@ _PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "secret", "dev-secret-key
 DEV_SECRET = "dev-secret-key-not-for-production"
 
 
+class AuditSettings(BaseModel):
+    key: SecretStr | None = Field(
+        None,
+        description="Key of the audit log's hash chain (HMAC-SHA256). Unset: derived from the secret key. "
+        "Set it in production and keep it apart from the database; changing it makes the existing "
+        "chain fail `hubcity audit verify`.",
+    )
+
+
 class IngestSettings(BaseModel):
     max_upload_mb: int = Field(4096, description="Largest upload accepted, in MiB.")
     max_columns: int = Field(2000, description="Most columns a table may have.")
     max_field_mb: int = Field(10, description="Largest single field (cell) in MiB.")
+    personal_sample: int = Field(
+        1000, ge=10, description="Distinct values per column the personal-data scan reads at ingest."
+    )
     preview_rows: int = Field(100, description="Rows shown in a dataset page's preview.")
 
 
@@ -69,6 +83,24 @@ class RequestSettings(BaseModel):
         5, ge=1, description="Most data requests one client address may file per window (kept in memory)."
     )
     rate_window_minutes: int = Field(10, ge=1, description="The window of the data-request rate limit.")
+
+
+class HarvestSettings(BaseModel):
+    max_file_mb: int = Field(
+        512,
+        ge=1,
+        description="Largest file a harvest downloads (with fetch_files on), in MiB; bigger ones fail.",
+    )
+    timeout_seconds: float = Field(
+        30.0, gt=0, description="Time limit for one request to a harvested portal."
+    )
+    page_size: int = Field(
+        100, ge=1, le=1000, description="Datasets asked for per page of a remote catalogue."
+    )
+    max_datasets: int = Field(100_000, ge=1, description="Most datasets one run takes from a source.")
+    check_minutes: int = Field(
+        5, ge=1, le=59, description="How often the job workers look for sources whose scheduled run is due."
+    )
 
 
 class WebSettings(BaseModel):
@@ -110,6 +142,12 @@ class Settings(BaseSettings):
     web: WebSettings = Field(default_factory=WebSettings, description="Web server and UI.")
     requests: RequestSettings = Field(
         default_factory=RequestSettings, description="Citizens' data requests (공공데이터 제공신청)."
+    )
+    audit: AuditSettings = Field(
+        default_factory=AuditSettings, description="The tamper-evident audit log (감사 로그)."
+    )
+    harvest: HarvestSettings = Field(
+        default_factory=HarvestSettings, description="Harvesting from other CKAN portals and DCAT catalogues."
     )
 
     @model_validator(mode="after")

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from huey import SqliteHuey
+from huey import SqliteHuey, crontab
 from huey.consumer import Consumer
 
 __all__ = ["HueyQueue"]
@@ -35,6 +35,7 @@ class HueyQueue:
         self._task = self.huey.task(name="hubcity.run_job")(runner)
         self._workers = workers
         self._consumer: Consumer | None = None
+        self._periodic = False
 
     @property
     def immediate(self) -> bool:
@@ -43,6 +44,24 @@ class HueyQueue:
     def enqueue(self, job_id: str) -> None:
         self._task(job_id)
 
+    def add_task(self, name: str, runner: Callable[[int], None]) -> Callable[[int], None]:
+        """Another kind of job on the same queue (e.g. harvest runs); returns its enqueue function."""
+        task = self.huey.task(name=name)(runner)
+
+        def enqueue(item_id: int) -> None:
+            task(item_id)
+
+        return enqueue
+
+    def add_periodic(self, name: str, check: Callable[[], object], *, every_minutes: int) -> None:
+        """Call ``check`` every few minutes in the workers (e.g. to queue scheduled harvests)."""
+
+        def run() -> None:
+            check()
+
+        self.huey.periodic_task(crontab(minute=f"*/{every_minutes}"), name=name)(run)
+        self._periodic = True
+
     def start(self) -> None:
         if self.immediate or self._consumer is not None:
             return
@@ -50,7 +69,7 @@ class HueyQueue:
             self.huey,
             workers=self._workers,
             worker_type="thread",
-            periodic=False,
+            periodic=self._periodic,
             initial_delay=0.05,
             backoff=1.5,
             max_delay=0.5,
@@ -65,7 +84,7 @@ class HueyQueue:
             self.huey,
             workers=self._workers,
             worker_type="thread",
-            periodic=False,
+            periodic=self._periodic,
             initial_delay=0.05,
             backoff=1.5,
             max_delay=0.5,

@@ -25,6 +25,8 @@ from rich.progress import (
 from rich.table import Table
 
 from hubcity.bootstrap import Services, bootstrap
+from hubcity.cli.audit import audit_app
+from hubcity.cli.personal import personal_app
 from hubcity.domain.accounts import SYSTEM, Actor
 from hubcity.domain.jobs import Job, JobState
 from hubcity.errors import NotFound, PlatformError
@@ -49,6 +51,8 @@ app.add_typer(orgs_app, name="orgs")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(search_app, name="search")
+app.add_typer(audit_app, name="audit")
+app.add_typer(personal_app, name="personal")
 
 out = Console()
 err = Console(stderr=True)
@@ -468,6 +472,12 @@ def _job_json(job: Job) -> dict[str, Any]:
         "message": job.message,
         "error": job.error,
     }
+
+
+# registered last: the harvest commands use this module's helpers
+from hubcity.cli.harvest import harvest_app  # noqa: E402
+
+app.add_typer(harvest_app, name="harvest")
 
 
 def main() -> None:

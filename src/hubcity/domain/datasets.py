@@ -147,6 +147,7 @@ class Dataset:
     temporal_start: date | None = None
     temporal_end: date | None = None
     spatial_coverage: str = ""
+    legal_basis: str = ""  # the law that allows holding its unique identifiers (주민등록번호 …)
     created_at: datetime | None = None
     updated_at: datetime | None = None
     view_count: int = 0
@@ -193,6 +194,7 @@ class DatasetDraft(BaseModel):
     temporal_start: date | None = None
     temporal_end: date | None = None
     spatial_coverage: str = PydField("", max_length=300)
+    legal_basis: str = PydField("", max_length=2000)
 
     @field_validator("keywords", mode="before")
     @classmethod

@@ -22,6 +22,7 @@ from hubcity.domain.accounts import (
 )
 from hubcity.errors import AuthenticationFailed, FieldError, InvalidInput, NotFound, PermissionDenied
 from hubcity.ports import MetadataStore
+from hubcity.services.audit import AuditService
 
 __all__ = ["AccountService", "TOKEN_PREFIX"]
 
@@ -48,8 +49,9 @@ def _check_password(password: str) -> None:
 
 
 class AccountService:
-    def __init__(self, store: MetadataStore) -> None:
+    def __init__(self, store: MetadataStore, audit: AuditService | None = None) -> None:
         self.store = store
+        self.audit = audit
         self._hasher = PasswordHasher()
         self._dummy_hash = self._hasher.hash("not-a-real-password")
 
@@ -145,6 +147,8 @@ class AccountService:
         )
         if target_org is not None:
             self.store.set_membership(user.id, target_org.id, str(member_role))
+            if self.audit:
+                self.audit.member_set(actor, target_org, user.username, str(member_role))
             user = self.get_user(user.id)
         return user
 
@@ -168,6 +172,8 @@ class AccountService:
         if user is None:
             raise NotFound.of("사용자", "User", username)
         self.store.set_membership(user.id, target.id, str(self._role(role)))
+        if self.audit:
+            self.audit.member_set(actor, target, user.username, role)
         return self.get_user(user.id)
 
     def get_user(self, user_id: int) -> User:
@@ -251,6 +257,8 @@ class AccountService:
             token_hash=_hash_token(raw),
             expires_at=expires_at,
         )
+        if self.audit:
+            self.audit.token_created(actor, token, username or actor.username)
         return token, raw
 
     def actor_for_token(self, raw: str) -> Actor:

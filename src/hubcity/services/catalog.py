@@ -9,9 +9,12 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from hubcity.domain.accounts import Actor
-from hubcity.domain.datasets import EDITABLE_FIELDS, Dataset, DatasetDraft, can_edit, can_read
+from hubcity.domain.audit import AuditAction
+from hubcity.domain.datasets import EDITABLE_FIELDS, Dataset, DatasetDraft, Visibility, can_edit, can_read
 from hubcity.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from hubcity.ports import DatasetFilter, MetadataStore, ReadScope
+from hubcity.services.audit import AuditService
+from hubcity.services.personal import publish_blockers
 from hubcity.services.search import SUGGEST_BELOW, SearchIndexer
 
 __all__ = ["CatalogService", "Channel", "DatasetPage", "read_scope", "validation_error"]
@@ -48,9 +51,12 @@ class DatasetPage:
 
 
 class CatalogService:
-    def __init__(self, store: MetadataStore, indexer: SearchIndexer | None = None) -> None:
+    def __init__(
+        self, store: MetadataStore, indexer: SearchIndexer | None = None, audit: AuditService | None = None
+    ) -> None:
         self.store = store
         self.indexer = indexer
+        self.audit = audit
 
     def reindex(self, dataset_id: int) -> None:
         """Bring the dataset's search terms up to date (after a metadata change or a new version)."""
@@ -79,6 +85,8 @@ class CatalogService:
         fields["owner_org_id"] = org.id
         fields["created_by"] = actor.user_id
         dataset = self.store.create_dataset(fields)
+        if self.audit:
+            self.audit.dataset_changed(actor, AuditAction.DATASET_CREATE, dataset)
         if self.indexer is not None:
             self.indexer.index(dataset)
         return dataset
@@ -181,6 +189,7 @@ class CatalogService:
             "temporal_start": dataset.temporal_start,
             "temporal_end": dataset.temporal_end,
             "spatial_coverage": dataset.spatial_coverage,
+            "legal_basis": dataset.legal_basis,
         }
         try:
             draft = DatasetDraft.model_validate({**current, **changes})
@@ -188,6 +197,12 @@ class CatalogService:
             raise validation_error(exc) from None
         fields = draft.model_dump(exclude={"name", "owner_org"})
         fields["visibility"] = str(draft.visibility)
+        # no unique identifiers in public without a legal basis (on becoming public, or losing the basis)
+        losing_basis = bool(dataset.legal_basis) and not draft.legal_basis
+        was_public = dataset.visibility is Visibility.PUBLIC
+        if draft.visibility is Visibility.PUBLIC and (not was_public or losing_basis):
+            resources = self.store.list_resources(dataset.id)
+            publish_blockers(dataset, str(draft.visibility), draft.legal_basis, resources)
         if draft.owner_org != dataset.owner_org_slug:
             org = self.store.find_org(draft.owner_org)
             if org is None or not actor.can_edit_in(org.id):
@@ -196,6 +211,8 @@ class CatalogService:
                 )
             fields["owner_org_id"] = org.id
         updated = self.store.update_dataset(dataset.id, fields)
+        if self.audit:
+            self.audit.dataset_changed(actor, AuditAction.DATASET_UPDATE, updated, before=dataset)
         if self.indexer is not None:
             self.indexer.index(updated)
         return updated
@@ -203,6 +220,8 @@ class CatalogService:
     def delete_dataset(self, actor: Actor, name: str) -> None:
         dataset = self.get_editable(actor, name)
         self.store.delete_dataset(dataset.id, datetime.now(UTC))
+        if self.audit:
+            self.audit.dataset_changed(actor, AuditAction.DATASET_DELETE, dataset)
         self.store.remove_from_index([dataset.id])
 
     def record_view(self, dataset: Dataset) -> None:

@@ -30,6 +30,7 @@ from hubcity.errors import (
     TooManyRequests,
 )
 from hubcity.ports import DatasetFilter, Lake, MetadataStore, SqlEngine
+from hubcity.services.audit import AuditService
 from hubcity.services.catalog import CatalogService
 from hubcity.services.requests import RateLimiter
 
@@ -121,7 +122,9 @@ class QueryService:
         row_limit: int,
         timeout_s: float,
         quota: QueryQuota | None = None,
+        audit: AuditService | None = None,
     ) -> None:
+        self.audit = audit
         self.store = store
         self.catalog = catalog
         self.lake = lake
@@ -192,6 +195,14 @@ class QueryService:
             label=f"{dataset.name}.{resource.name}@v{version.number}",
         )
 
+    def bind_table(self, actor: Actor, ref: TableRef) -> BoundTable | None:
+        """The sandbox view for one table reference, or None when the actor may not read it."""
+        return self._bind_one(actor, ref)
+
+    def tables_of(self, sql: str) -> list[TableRef]:
+        """The tables a SELECT names (hub tables, CTEs and unknown names alike)."""
+        return self.engine.tables_of(sql)
+
     def bind(self, actor: Actor, sql: str) -> list[BoundTable]:
         """The sandbox views for the tables ``sql`` names that the actor may read."""
         bound = []
@@ -231,7 +242,10 @@ class QueryService:
             if query_id:
                 with self._lock:
                     self._running.pop(query_id, None)
-        return replace(result, tables=[t.label for t in tables])
+        result = replace(result, tables=[t.label for t in tables])
+        if self.audit:
+            self.audit.sql_read(actor, sql, result)
+        return result
 
     def explain(self, actor: Actor, sql: str) -> str:
         return self.engine.explain(sql, self.bind(actor, sql))
@@ -326,8 +340,9 @@ class QueryService:
         offset = 0
         while True:
             page = self.catalog.list_datasets(actor, DatasetFilter(sort="title", limit=1000, offset=offset))
+            resources = self.store.resources_by_dataset([d.id for d in page.items])
             for dataset in page.items:
-                for resource in self.store.list_resources(dataset.id):
+                for resource in resources.get(dataset.id, []):
                     ver = resource.current
                     if ver is None or ver.parquet_key is None:
                         continue

@@ -26,9 +26,12 @@ from hubcity.domain.datasets import Dataset, Resource, Version, can_edit, can_re
 from hubcity.domain.ingest import ColumnType, IngestLimits, IngestOptions, detect_format
 from hubcity.domain.jobs import Job, JobState
 from hubcity.domain.query import AGGREGATES, Aggregate, RowFilter, RowQuery
+from hubcity.domain.textindex import TextIndexFiles
 from hubcity.errors import FieldError, IngestError, InvalidInput, NotFound, PermissionDenied, PlatformError
 from hubcity.ports import Ingestor, JobQueue, Lake, MetadataStore, TableReader
+from hubcity.services.audit import AuditService
 from hubcity.services.catalog import CatalogService, Channel
+from hubcity.services.personal import PersonalDataService
 from hubcity.services.query import QueryQuota
 
 __all__ = ["ExportFile", "ResourceService", "RowsPage", "UploadRequest", "resource_slug"]
@@ -91,7 +94,9 @@ class ResourceService:
         max_upload_bytes: int,
         export_formats: dict[str, tuple[str, str]],
         quota: QueryQuota | None = None,
+        audit: AuditService | None = None,
     ) -> None:
+        self.audit = audit
         self.store = store
         self.catalog = catalog
         self.lake = lake
@@ -103,9 +108,14 @@ class ResourceService:
         self.export_formats = export_formats
         self.quota = quota or QueryQuota({})
         self.queue: JobQueue | None = None
+        self.personal: PersonalDataService | None = None
 
     def attach_queue(self, queue: JobQueue) -> None:
         self.queue = queue
+
+    def attach_personal(self, personal: PersonalDataService) -> None:
+        """Scan every new version's columns for personal data before it is published."""
+        self.personal = personal
 
     # -- uploads -------------------------------------------------------------------------
     def start_upload(self, actor: Actor, req: UploadRequest, *, enqueue: bool = True) -> Job:
@@ -309,6 +319,10 @@ class ResourceService:
                 progress=progress,
                 work_dir=job_dir,
             )
+        columns = [c.as_dict() for c in outcome.columns] if outcome is not None else []
+        if outcome is not None and self.personal is not None:
+            previous = resource.current if resource is not None else None
+            columns = self.personal.scan_ingest(dataset, parquet, columns, previous, filename)
         progress.flush(stage="publishing")
         token = uuid.uuid4().hex[:12]
         base = f"datasets/{dataset.id}/{job.resource_name}"
@@ -321,6 +335,9 @@ class ResourceService:
             parquet_key = f"{base}/data-{token}.parquet"
             self.lake.put(parquet, parquet_key)
             put_keys.append(parquet_key)
+            columns = self._put_text_indexes(
+                parquet, columns, outcome.row_count, progress, base, token, put_keys
+            )
         resource = self.store.ensure_resource(dataset.id, job.resource_name, Path(filename).stem)
         fields: dict[str, Any] = {
             "created_by": job.created_by,
@@ -342,7 +359,7 @@ class ResourceService:
                 sheets=outcome.sheets,
                 row_count=outcome.row_count,
                 column_count=len(outcome.columns),
-                columns=[c.as_dict() for c in outcome.columns],
+                columns=columns,
                 quality=outcome.quality.as_dict(),
                 quality_score=outcome.quality.score,
                 warnings=[w.as_dict() for w in outcome.warnings],
@@ -354,6 +371,52 @@ class ResourceService:
         except Exception:  # the version is published; `hubcity search reindex` catches the index up
             log.exception("search index not updated for dataset %s", dataset.id)
         return version
+
+    def _put_text_indexes(
+        self,
+        parquet: Path,
+        columns: list[dict[str, Any]],
+        rows: int,
+        progress: _ProgressWriter,
+        base: str,
+        token: str,
+        put_keys: list[str],
+    ) -> list[dict[str, Any]]:
+        """Build the text indexes of the free-text columns and put them beside the data file; each
+        indexed column records its index's file stem (``data-<token>.text.<n>``)."""
+        built = self.reader.build_text_indexes(
+            parquet, columns, rows=rows, dest=parquet.with_name(f"data-{token}.text")
+        )
+        progress.flush(stage="publishing")
+        stems: dict[str, str] = {}
+        for name, files in built.items():
+            for local in (files.values, files.grams, files.rows):
+                key = f"{base}/{local.name}"
+                self.lake.put(local, key)
+                put_keys.append(key)
+            stems[name] = files.values.name.removesuffix(".values.parquet")
+        return [{**c, "text_index": stems[c["name"]]} if c["name"] in stems else c for c in columns]
+
+    def _text_index(self, ver: Version) -> dict[str, TextIndexFiles]:
+        """The text indexes of a version's columns (none for versions published before them)."""
+        if ver.parquet_key is None:
+            return {}
+        folder = ver.parquet_key.rpartition("/")[0]
+        out: dict[str, TextIndexFiles] = {}
+        for column in ver.columns:
+            stem = column.get("text_index")
+            if not isinstance(stem, str) or not stem:
+                continue
+            try:
+                out[column["name"]] = TextIndexFiles(
+                    *(
+                        self.lake.local_path(f"{folder}/{stem}.{part}.parquet")
+                        for part in ("values", "grams", "rows")
+                    )
+                )
+            except Exception:  # noqa: BLE001 - an unreadable index means a plain scan, never a failed query
+                log.warning("text index %s of version %s unavailable", stem, ver.id)
+        return out
 
     def recover_stale_jobs(self) -> int:
         """Mark jobs whose worker died (no heartbeat for two minutes) as failed; nothing was published."""
@@ -392,6 +455,10 @@ class ResourceService:
         resources = self.store.list_resources(dataset.id)
         self.catalog.record_use(dataset, channel)
         return dataset, resources
+
+    def resources_of(self, actor: Actor, datasets: list[Dataset]) -> dict[int, list[Resource]]:
+        """The resources of several datasets in one query (a dataset the actor may not read gets none)."""
+        return self.store.resources_by_dataset([d.id for d in datasets if can_read(actor, d)])
 
     def _resource(self, actor: Actor, dataset_name: str, resource_name: str) -> tuple[Dataset, Resource]:
         dataset = self.catalog.get_dataset(actor, dataset_name)
@@ -453,6 +520,8 @@ class ResourceService:
         rows = self.reader.read_rows(
             self.lake.local_path(ver.parquet_key), columns=names, limit=limit, offset=offset
         )
+        if self.audit:
+            self.audit.rows_read(actor, dataset, resource_name, ver, names, rows=len(rows), channel=channel)
         self.catalog.record_use(dataset, channel)
         return RowsPage(
             columns=ver.columns,
@@ -510,9 +579,15 @@ class ResourceService:
             query,
             columns=list(types),
             text_columns=text_columns,
+            text_index=self._text_index(ver),
         )
-        self.catalog.record_use(dataset, channel)
         selected = set(query.select)
+        if self.audit:
+            shown = [n for n in types if not selected or n in selected]
+            self.audit.rows_read(
+                actor, dataset, resource_name, ver, shown, rows=len(rows), channel=channel, query=query
+            )
+        self.catalog.record_use(dataset, channel)
         return RowsPage(
             columns=[c for c in ver.columns if not selected or c["name"] in selected],
             rows=rows,
@@ -535,9 +610,16 @@ class ResourceService:
         group_cap: int = 10_000,
         channel: Channel | None = None,
         client: str | None = None,
+        sort: tuple[tuple[str, bool], ...] = (),
+        limit: int | None = None,
     ) -> tuple[list[dict[str, Any]], bool, int]:
-        """Group-by counts, sums, averages, minima and maxima; returns (rows, truncated, version)."""
+        """Group-by counts, sums, averages, minima and maxima; returns (rows, truncated, version).
+
+        ``sort`` orders the groups by group columns or metric labels (``count``, ``sum_금액``);
+        ``limit`` keeps the first groups (``sort=-count, limit=10``: the ten largest)."""
         self.quota.check(actor, client)
+        if limit is not None and limit < 1:
+            raise InvalidInput("limit은 1 이상이어야 합니다.", "limit must be at least 1.")
         dataset, ver, types = self._table_version(actor, dataset_name, resource_name, version)
         self._check_columns(types, group_by, "group_by")
         self._check_columns(types, [f.column for f in filters], "filters")
@@ -563,13 +645,27 @@ class ResourceService:
                     f"{m.func} needs a column (e.g. {m.func}:column).",
                     [FieldError("metric", "열 이름이 없습니다", "column missing")],
                 )
+        labels = [*group_by, *(m.label for m in metrics or [Aggregate("count")])]
+        bad = [c for c, _ in sort if c not in labels]
+        if bad:
+            raise InvalidInput(
+                f"정렬할 수 있는 것은 묶는 열과 집계({', '.join(labels)})뿐입니다: {', '.join(bad)}",
+                f"sort takes group columns and metric labels ({', '.join(labels)}): {', '.join(bad)}",
+                [FieldError("sort", f"알 수 없는 이름: {c}", f"unknown name: {c}") for c in bad],
+            )
         rows, truncated = self.reader.aggregate(
             self.lake.local_path(ver.parquet_key or ""),
             group_by=group_by,
             metrics=metrics,
             filters=filters,
-            limit=group_cap,
+            limit=min(limit, group_cap) if limit is not None else group_cap,
+            sort=sort,
+            text_index=self._text_index(ver),
         )
+        if self.audit:
+            self.audit.aggregated(
+                actor, dataset, resource_name, ver, group_by, metrics, filters, len(rows), channel
+            )
         self.catalog.record_use(dataset, channel)
         return rows, truncated, ver.number
 
@@ -587,6 +683,8 @@ class ResourceService:
         dataset, resource, ver = self.get_version(actor, dataset_name, resource_name, version)
         if fmt == "source":
             path = self.lake.local_path(ver.source_key)
+            if self.audit:
+                self.audit.exported(actor, dataset, resource.name, ver, fmt, channel=channel)
             self.catalog.record_use(dataset, channel, download=True)
             return ExportFile(path, ver.filename, "application/octet-stream")
         if fmt not in self.export_formats:
@@ -603,6 +701,8 @@ class ResourceService:
         self.reader.export(
             self.lake.local_path(ver.parquet_key), fmt, out, columns=[c["name"] for c in ver.columns]
         )
+        if self.audit:
+            self.audit.exported(actor, dataset, resource.name, ver, fmt, channel=channel)
         self.catalog.record_use(dataset, channel, download=True)
         suffix = "-cp949" if fmt == "csv-cp949" else ""
         return ExportFile(out, f"{dataset.name}-{resource.name}-v{ver.number}{suffix}.{ext}", media)

@@ -25,6 +25,10 @@ from hubcity.errors import PlatformError, TooManyRequests
 from hubcity.settings import Settings, get_settings
 from hubcity.web import exchange
 from hubcity.web.api import accounts, datasets, jobs, orgs, query, resources, search
+from hubcity.web.api import audit as audit_api
+from hubcity.web.api import evidence as evidence_api
+from hubcity.web.api import harvest as harvest_api
+from hubcity.web.api import personal as personal_api
 from hubcity.web.api import requests as data_requests
 from hubcity.web.ckan import router as ckan_router
 from hubcity.web.ui import render_error
@@ -141,8 +145,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return _respond(request, 500, "서버 내부 오류가 났습니다.", "Internal server error.", [])
 
     api_prefix = "/api/v1"
-    for module in (datasets, resources, jobs, orgs, accounts, search, data_requests, query):
+    for module in (datasets, resources, jobs, orgs, accounts, search, data_requests, query, audit_api):
         app.include_router(module.router, prefix=api_prefix)
+    app.include_router(harvest_api.router, prefix=api_prefix)
+    app.include_router(evidence_api.router, prefix=api_prefix)
+    app.include_router(personal_api.router, prefix=api_prefix)
 
     @app.get(f"{api_prefix}/status", tags=["status"], summary="Health and version")
     def status() -> dict[str, Any]:

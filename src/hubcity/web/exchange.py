@@ -76,11 +76,6 @@ def _catalogue_info(orgs: dict[int, Org], modified: datetime | None) -> Catalogu
     )
 
 
-def _entry(services: Services, actor: Actor, dataset: Dataset, orgs: dict[int, Org]) -> DatasetEntry:
-    _, resources = services.resources.list_resources(actor, dataset.name)
-    return DatasetEntry(dataset, resources, orgs.get(dataset.owner_org_id))
-
-
 def _dataset_entry(services: Services, actor: Actor, name: str) -> DatasetEntry:
     dataset, resources = services.resources.list_resources(actor, name)
     return DatasetEntry(dataset, resources, _orgs(services).get(dataset.owner_org_id))
@@ -108,7 +103,8 @@ def _catalogue_endpoint(ext: str) -> Callable[..., Response]:
                 f"There is no page {page}; the last page is {paging.last}.",
             )
         orgs = _orgs(services)
-        entries = [_entry(services, actor, d, orgs) for d in listing.items]
+        resources = services.resources.resources_of(actor, listing.items)
+        entries = [DatasetEntry(d, resources.get(d.id, []), orgs.get(d.owner_org_id)) for d in listing.items]
         latest = services.catalog.list_datasets(actor, DatasetFilter(sort="updated", limit=1)).items
         links = _links(request)
         info = _catalogue_info(orgs, latest[0].updated_at if latest else None)

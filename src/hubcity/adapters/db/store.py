@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from hubcity.adapters.db import search_index
+from hubcity.adapters.db.evidence import EvidenceStore
 from hubcity.adapters.db.tables import (
     ApiTokenRow,
     DataRequestEventRow,
@@ -224,6 +225,7 @@ def _dataset(row: DatasetRow) -> Dataset:
         temporal_start=row.temporal_start,
         temporal_end=row.temporal_end,
         spatial_coverage=row.spatial_coverage,
+        legal_basis=row.legal_basis or "",
         created_at=_aware(row.created_at),
         updated_at=_aware(row.updated_at),
         view_count=row.view_count,
@@ -260,7 +262,7 @@ def _job(row: JobRow, dataset_name: str | None = None, version_number: int | Non
     )
 
 
-class SqlStore:
+class SqlStore(EvidenceStore):
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
         self._profiles: dict[int, tuple[Any, ...]] = {}  # search profiles read so far (they never change)
@@ -762,6 +764,29 @@ class SqlStore:
                 select(VersionRow).where(VersionRow.resource_id == resource_id, VersionRow.number == number)
             )
             return _version(row) if row else None
+
+    def set_column_personal(self, version_id: int, personal: dict[str, dict[str, Any] | None]) -> Version:
+        """Set (or, with None, clear) the personal-data finding of the named columns of a version.
+
+        A version's data never changes; these annotations on its columns may (decisions, re-runs).
+        """
+        with self._tx() as s:
+            row = s.scalar(select(VersionRow).where(VersionRow.id == version_id).with_for_update())
+            if row is None:
+                raise NotFound.of("버전", "Version", str(version_id))
+            columns = []
+            for col in row.columns or []:
+                col = dict(col)
+                if col.get("name") in personal:
+                    value = personal[col["name"]]
+                    if value is None:
+                        col.pop("personal", None)
+                    else:
+                        col["personal"] = value
+                columns.append(col)
+            row.columns = columns
+            s.flush()
+            return _version(row)
 
     # -- saved queries ---------------------------------------------------------------------
     def create_saved_query(self, fields: dict[str, Any]) -> SavedQuery:

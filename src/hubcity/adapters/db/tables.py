@@ -109,6 +109,8 @@ class DatasetRow(Base):
     temporal_start: Mapped[date | None] = mapped_column(Date, nullable=True)
     temporal_end: Mapped[date | None] = mapped_column(Date, nullable=True)
     spatial_coverage: Mapped[str] = mapped_column(String(300), default="")
+    # the law that allows holding (and publishing) the dataset's unique identifiers (주민등록번호 …)
+    legal_basis: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -322,4 +324,165 @@ class SavedQueryRow(Base):
     shared: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[UserRow] = relationship(lazy="joined")
+
+
+class AuditRow(Base):
+    """One entry of the hash-chained audit log (append-only; see domain/audit.py).
+
+    No foreign keys: removing a user or a dataset must never change an audit entry.
+    """
+
+    __tablename__ = "audit_log"
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    actor_name: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    object_kind: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(300))
+    dataset_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    columns: Mapped[list[Any]] = mapped_column(JSON)
+    rows: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    purpose: Mapped[str] = mapped_column(Text)
+    grant_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class HarvestSourceRow(Base):
+    """A remote CKAN portal or DCAT catalogue harvested into a local organisation."""
+
+    __tablename__ = "harvest_sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(10))
+    url: Mapped[str] = mapped_column(String(1000))
+    org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id", ondelete="CASCADE"), index=True)
+    schedule_hours: Mapped[int] = mapped_column(Integer, default=24)
+    fetch_files: Mapped[bool] = mapped_column(Boolean, default=False)
+    filter_org: Mapped[str] = mapped_column(String(100), default="")
+    filter_q: Mapped[str] = mapped_column(String(500), default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    org: Mapped[OrgRow] = relationship(lazy="joined")
+
+
+class HarvestRunRow(Base):
+    """One run of a source: its state, counts per change kind, and a message when it failed."""
+
+    __tablename__ = "harvest_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("harvest_sources.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    trigger: Mapped[str] = mapped_column(String(20), default="manual")
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message: Mapped[str] = mapped_column(Text, default="")
+    message_en: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class HarvestChangeRow(Base):
+    """What a run did to one upstream dataset: created, updated (with a field diff), unchanged, …"""
+
+    __tablename__ = "harvest_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("harvest_runs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    identifier: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    dataset_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    diff: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    message: Mapped[str] = mapped_column(Text, default="")
+    message_en: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HarvestObjectRow(Base):
+    """An upstream dataset and the local dataset that holds it (one per source and identifier)."""
+
+    __tablename__ = "harvest_objects"
+    __table_args__ = (UniqueConstraint("source_id", "identifier"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("harvest_sources.id", ondelete="CASCADE"), index=True)
+    identifier: Mapped[str] = mapped_column(String(500))
+    dataset_id: Mapped[int | None] = mapped_column(
+        ForeignKey("datasets.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    upstream_url: Mapped[str] = mapped_column(String(1000), default="")
+    upstream_modified: Mapped[str] = mapped_column(String(64), default="")
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    files: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(20), default="active")
+    harvested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    dataset: Mapped[DatasetRow | None] = relationship(lazy="joined")
+
+
+class ChartRow(Base):
+    """A chart: Vega-Lite options over one query's result."""
+
+    __tablename__ = "charts"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    sql: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(300), default="sql")
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[UserRow] = relationship(lazy="joined")
+
+
+class DashboardRow(Base):
+    """A grid of tiles (charts and numbers) with filters that apply to every tile."""
+
+    __tablename__ = "dashboards"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    filters: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    owner: Mapped[UserRow] = relationship(lazy="joined")
+
+
+class DashboardTileRow(Base):
+    __tablename__ = "dashboard_tiles"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dashboard_id: Mapped[str] = mapped_column(ForeignKey("dashboards.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    chart_id: Mapped[str | None] = mapped_column(
+        ForeignKey("charts.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    sql: Mapped[str] = mapped_column(Text, default="")
+    width: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class EvidencePackRow(Base):
+    """Pinned versions + query + chart + narrative, with the numbers at creation; never edited."""
+
+    __tablename__ = "evidence_packs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    narrative: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    shared_with: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sql: Mapped[str] = mapped_column(Text)
+    pinned_sql: Mapped[str] = mapped_column(Text)
+    pinned: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    chart: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     owner: Mapped[UserRow] = relationship(lazy="joined")

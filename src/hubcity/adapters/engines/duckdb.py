@@ -11,7 +11,8 @@ import codecs
 import datetime as dt
 import decimal
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,9 @@ from typing import Any
 import duckdb
 import xlsxwriter
 
+from hubcity.adapters.engines import textindex
 from hubcity.domain.query import FILTER_OPS, Aggregate, RowFilter, RowQuery
+from hubcity.domain.textindex import TextIndexFiles, wants_text_index
 from hubcity.errors import InvalidInput
 
 __all__ = ["EXPORT_FORMATS", "DuckTableReader"]
@@ -62,17 +65,33 @@ class DuckTableReader:
         self.threads = threads
         self.memory_limit = memory_limit
         self.temp_dir = temp_dir
+        self._db: duckdb.DuckDBPyConnection | None = None
+        self._db_lock = threading.Lock()
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit})
+        """A cursor on one in-memory database kept for the reader's life: opening a database costs
+        ~20 ms, a cursor ~1 ms. Cursors run concurrently and share the thread and memory limits."""
+        with self._db_lock:
+            if self._db is None:
+                db = duckdb.connect(
+                    ":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit}
+                )
+                if self.temp_dir:
+                    self.temp_dir.mkdir(parents=True, exist_ok=True)
+                    db.execute(f"SET temp_directory = {_lit(self.temp_dir)}")
+                self._db = db
+            con = self._db.cursor()
         try:
-            if self.temp_dir:
-                self.temp_dir.mkdir(parents=True, exist_ok=True)
-                con.execute(f"SET temp_directory = {_lit(self.temp_dir)}")
             yield con
         finally:
             con.close()
+
+    def close(self) -> None:
+        with self._db_lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
 
     def _select(
         self, path: Path, columns: list[str], *, guard_formulas: bool = False, types: dict[str, str]
@@ -103,23 +122,37 @@ class DuckTableReader:
             return [dict(zip(names, map(_jsonable, row), strict=True)) for row in cur.fetchall()]
 
     def query_rows(
-        self, path: Path, query: RowQuery, *, columns: list[str], text_columns: list[str]
+        self,
+        path: Path,
+        query: RowQuery,
+        *,
+        columns: list[str],
+        text_columns: list[str],
+        text_index: dict[str, TextIndexFiles] | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
-        """A page of the rows that pass ``query``'s filters, and how many rows pass them."""
+        """A page of the rows that pass ``query``'s filters, and how many rows pass them.
+
+        ``text_index`` (column → index files) answers like-filters and ``q`` on those columns
+        from the index; the rows are the same as without it."""
         with self._connect() as con:
             types = self._types(con, path)
             cols = [c for c in (query.select or tuple(columns)) if c in types] or list(types)
-            where, params = _where(query.filters, query.q, text_columns)
+            where, params, indexed = _where(
+                query.filters, query.q, text_columns, _usable(text_index, types), _lowerer(con)
+            )
             order = ", ".join(f"{_q(c)} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in query.sort)
+            select = self._select(path, cols, types=types)
+            if indexed:
+                select = select.replace(f"read_parquet({_lit(path)})", _source(path, indexed), 1)
             sql = (
-                f"{self._select(path, cols, types=types)}{where}"
+                f"{select}{where}"
                 f"{' ORDER BY ' + order if order else ''} LIMIT {int(query.limit)} OFFSET {int(query.offset)}"
             )
             try:
                 cur = con.execute(sql, params)
                 names = [d[0] for d in cur.description or []]
                 rows = [dict(zip(names, map(_jsonable, row), strict=True)) for row in cur.fetchall()]
-                counted = con.execute(f"SELECT count(*) FROM read_parquet({_lit(path)}){where}", params)
+                counted = con.execute(f"SELECT count(*) FROM {_source(path, indexed)}{where}", params)
                 total_row = counted.fetchone()
             except duckdb.ConversionException as exc:
                 raise _filter_error(exc) from exc
@@ -133,19 +166,28 @@ class DuckTableReader:
         metrics: list[Aggregate],
         filters: tuple[RowFilter, ...],
         limit: int,
+        sort: tuple[tuple[str, bool], ...] = (),
+        text_index: dict[str, TextIndexFiles] | None = None,
     ) -> tuple[list[dict[str, Any]], bool]:
-        """One row per group with each metric; ``True`` when there were more than ``limit`` groups."""
+        """One row per group with each metric; ``True`` when there were more than ``limit`` groups.
+
+        Groups come in ``sort`` order (group columns or metric labels such as ``count``), then by
+        the group columns."""
         keys = ", ".join(_q(c) for c in group_by)
         exprs = [
             f"{m.func}({_q(m.column) if m.column else '*'}) AS {_q(m.label)}"
             for m in metrics or [Aggregate("count")]
         ]
-        where, params = _where(filters, None, [])
-        sql = f"SELECT {', '.join([keys, *exprs] if keys else exprs)} FROM read_parquet({_lit(path)}){where}"
-        if keys:
-            sql += f" GROUP BY {keys} ORDER BY {keys} NULLS LAST"
-        sql += f" LIMIT {int(limit) + 1}"
         with self._connect() as con:
+            types = self._types(con, path) if text_index else {}
+            where, params, indexed = _where(filters, None, [], _usable(text_index, types), _lowerer(con))
+            sql = (
+                f"SELECT {', '.join([keys, *exprs] if keys else exprs)} FROM {_source(path, indexed)}{where}"
+            )
+            if keys:
+                order = [f"{_q(c)} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in sort]
+                sql += f" GROUP BY {keys} ORDER BY {', '.join([*order, keys])} NULLS LAST"
+            sql += f" LIMIT {int(limit) + 1}"
             try:
                 cur = con.execute(sql, params)
             except (duckdb.ConversionException, duckdb.BinderException) as exc:
@@ -153,6 +195,22 @@ class DuckTableReader:
             names = [d[0] for d in cur.description or []]
             rows = [dict(zip(names, map(_jsonable, row), strict=True)) for row in cur.fetchall()]
         return rows[:limit], len(rows) > limit
+
+    def build_text_indexes(
+        self, path: Path, columns: list[dict[str, Any]], *, rows: int, dest: Path
+    ) -> dict[str, TextIndexFiles]:
+        """Text indexes for the free-text columns of the data file ``path``, written beside ``dest``."""
+        candidates = [c["name"] for c in columns if wants_text_index(c, rows=rows, average_length=1e9)]
+        out: dict[str, TextIndexFiles] = {}
+        with self._connect() as con:
+            lengths = textindex.average_lengths(con, path, candidates)
+            for n, column in enumerate(columns):
+                name = column["name"]
+                if name in lengths and wants_text_index(column, rows=rows, average_length=lengths[name]):
+                    out[name] = textindex.build_text_index(
+                        con, path, name, dest.with_name(f"{dest.name}.{n}")
+                    )
+        return out
 
     def export(self, path: Path, fmt: str, out: Path, *, columns: list[str]) -> Path:
         """Write the version at ``path`` as ``fmt`` into ``out``; returns ``out``."""
@@ -234,10 +292,49 @@ class DuckTableReader:
             book.close()
 
 
-def _where(filters: tuple[RowFilter, ...], q: str | None, text_columns: list[str]) -> tuple[str, list[Any]]:
-    """A WHERE clause with ``?`` parameters; DuckDB casts each value to its column's type."""
+def _usable(text_index: dict[str, TextIndexFiles] | None, types: dict[str, str]) -> dict[str, TextIndexFiles]:
+    """The indexes that can serve this file: their files exist and no column takes the row number's name."""
+    if not text_index or textindex.ROW_NUMBER in types:
+        return {}
+    return {
+        c: files
+        for c, files in text_index.items()
+        if types.get(c) == "VARCHAR"
+        and files.values.is_file()
+        and files.grams.is_file()
+        and files.rows.is_file()
+    }
+
+
+def _lowerer(con: duckdb.DuckDBPyConnection) -> Callable[[str], str]:
+    """DuckDB's own ``lower``: the index holds bigrams of values lower-cased by it."""
+
+    def lower(text: str) -> str:
+        row = con.execute("SELECT lower(?)", [text]).fetchone()
+        return str(row[0]) if row and row[0] is not None else text
+
+    return lower
+
+
+def _source(path: Path, indexed: bool) -> str:
+    if indexed:
+        return f"read_parquet({_lit(path)}, file_row_number = true)"
+    return f"read_parquet({_lit(path)})"
+
+
+def _where(
+    filters: tuple[RowFilter, ...],
+    q: str | None,
+    text_columns: list[str],
+    text_index: dict[str, TextIndexFiles] | None = None,
+    lower: Callable[[str], str] | None = None,
+) -> tuple[str, list[Any], bool]:
+    """A WHERE clause with ``?`` parameters (DuckDB casts each value to its column's type), and whether
+    it uses a text index (then the data file must be read with its row numbers)."""
     parts: list[str] = []
     params: list[Any] = []
+    index = text_index or {}
+    indexed = False
     for f in filters:
         col = _q(f.column)
         if f.op == "in":
@@ -247,6 +344,11 @@ def _where(filters: tuple[RowFilter, ...], q: str | None, text_columns: list[str
                 continue
             parts.append(f"{col} IN ({', '.join('?' for _ in values)})")
             params.extend(values)
+        elif f.op == "like" and f.column in index and lower is not None and isinstance(f.value, str):
+            cond, extra = textindex.like_condition(index[f.column], f.value, lower)
+            parts.append(cond)
+            params.extend(extra)
+            indexed = True
         elif f.op == "like":
             parts.append(f"CAST({col} AS VARCHAR) LIKE ?")
             params.append(f.value)
@@ -256,10 +358,18 @@ def _where(filters: tuple[RowFilter, ...], q: str | None, text_columns: list[str
             parts.append(f"{col} {FILTER_OPS[f.op]} ?")
             params.append(f.value)
     if q:
-        texts = [f"contains(lower({_q(c)}), lower(?))" for c in text_columns]
+        texts = []
+        for c in text_columns:
+            if c in index and lower is not None:
+                cond, extra = textindex.contains_condition(index[c], q, lower)
+                texts.append(cond)
+                params.extend(extra)
+                indexed = True
+            else:
+                texts.append(f"contains(lower({_q(c)}), lower(?))")
+                params.append(q)
         parts.append(f"({' OR '.join(texts)})" if texts else "false")
-        params.extend([q] * len(texts))
-    return (" WHERE " + " AND ".join(parts) if parts else ""), params
+    return (" WHERE " + " AND ".join(parts) if parts else ""), params, indexed
 
 
 def _filter_error(exc: Exception) -> InvalidInput:

@@ -13,6 +13,7 @@ its time limit or when the caller cancels it; at most ``max_rows`` rows come bac
 from __future__ import annotations
 
 import json
+import queue
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ _BASE_CONFIG: dict[str, Any] = {
     "allow_community_extensions": False,
     "python_enable_replacements": False,
 }
+_SPARES = 2
 
 
 def _walk(node: Any) -> Iterator[dict[str, Any]]:
@@ -59,6 +61,75 @@ class DuckSqlEngine:
         # parsing reads no data, so one connection serves every query (a new one costs ~20 ms)
         self._parser = duckdb.connect(":memory:", config=dict(_BASE_CONFIG))
         self._parser_lock = threading.Lock()
+        # a query needs a connection of its own (its configuration is locked), so a few are opened
+        # ahead, off the request path, and each is used once
+        self._spares: queue.Queue[duckdb.DuckDBPyConnection] = queue.Queue(maxsize=_SPARES)
+        self._used: queue.Queue[duckdb.DuckDBPyConnection] = queue.Queue()
+        self._wanted = threading.Event()
+        self._closed = False
+        self._filler: threading.Thread | None = None
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(
+            ":memory:",
+            config={**_BASE_CONFIG, "threads": self.threads, "memory_limit": self.memory_limit},
+        )
+        if self.temp_dir:
+            self.temp_dir.mkdir(parents=True, exist_ok=True)
+            con.execute(f"SET temp_directory = {_lit(self.temp_dir)}")
+        return con
+
+    def _fill(self) -> None:
+        while not self._closed:
+            self._wanted.clear()
+            self._close_used()
+            if self._spares.full():
+                self._wanted.wait()
+                continue
+            con = self._open()
+            if self._closed:
+                con.close()
+                return
+            self._spares.put(con)
+
+    def _take(self) -> duckdb.DuckDBPyConnection:
+        if self._filler is None:
+            with self._parser_lock:
+                if self._filler is None and not self._closed:
+                    self._filler = threading.Thread(target=self._fill, name="duckdb-spares", daemon=True)
+                    self._filler.start()
+        try:
+            con = self._spares.get_nowait()
+        except queue.Empty:
+            con = self._open()
+        self._wanted.set()
+        return con
+
+    def _retire(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Closing a connection costs a few ms more: the filler does it after the answer has gone."""
+        if self._filler is None or self._closed:
+            con.close()
+            return
+        self._used.put(con)
+        self._wanted.set()
+
+    def _close_used(self) -> None:
+        while True:
+            try:
+                self._used.get_nowait().close()
+            except queue.Empty:
+                return
+
+    def close(self) -> None:
+        """Close the spare connections (a query still running keeps its own)."""
+        self._closed = True
+        self._wanted.set()
+        self._close_used()
+        while True:
+            try:
+                self._spares.get_nowait().close()
+            except queue.Empty:
+                break
 
     # -- parsing -----------------------------------------------------------------------------
     def tables_of(self, sql: str) -> list[TableRef]:
@@ -105,14 +176,8 @@ class DuckSqlEngine:
     # -- running -----------------------------------------------------------------------------
     @contextmanager
     def _sandbox(self, tables: list[BoundTable]) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(
-            ":memory:",
-            config={**_BASE_CONFIG, "threads": self.threads, "memory_limit": self.memory_limit},
-        )
+        con = self._take()
         try:
-            if self.temp_dir:
-                self.temp_dir.mkdir(parents=True, exist_ok=True)
-                con.execute(f"SET temp_directory = {_lit(self.temp_dir)}")
             paths = sorted({str(t.path) for t in tables})
             con.execute("SET allowed_paths = $1", [paths])
             con.execute("SET enable_external_access = false")
@@ -129,7 +194,7 @@ class DuckSqlEngine:
             con.execute("SET lock_configuration = true")
             yield con
         finally:
-            con.close()
+            self._retire(con)
 
     def run(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Response
 
 from hubcity.ports import DatasetFilter
+from hubcity.web.api.harvest import HarvestOriginRead
 from hubcity.web.api.schemas import DatasetCreate, DatasetPage, DatasetRead, DatasetUpdate
 from hubcity.web.deps import ActorDep, ServicesDep
 
@@ -59,7 +60,11 @@ def create_dataset(body: DatasetCreate, services: ServicesDep, actor: ActorDep) 
 @router.get("/{name}", response_model=DatasetRead, summary="One dataset with its resources")
 def get_dataset(name: str, services: ServicesDep, actor: ActorDep) -> DatasetRead:
     dataset, resources = services.resources.list_resources(actor, name, channel="api")
-    return DatasetRead.of(dataset, resources)
+    read = DatasetRead.of(dataset, resources)
+    origin = services.harvest.origin(dataset)
+    if origin is not None:
+        read.harvest = HarvestOriginRead.of(origin).model_dump(mode="json")
+    return read
 
 
 @router.patch("/{name}", response_model=DatasetRead, summary="Change a dataset's metadata")

@@ -185,7 +185,9 @@ def rows(
     summary="Group-by counts, sums, averages, minima and maxima",
     description=(
         "`group_by=col` (repeat or comma-separate for several), `metric=count` | `sum:col` | `avg:col` "
-        "| `min:col` | `max:col` (repeatable; default count), and the same filters as /rows."
+        "| `min:col` | `max:col` (repeatable; default count), and the same filters as /rows. "
+        "`sort=-count` orders groups by a metric label or group column (- for descending) and "
+        "`limit=10` keeps the first groups: together, the top ten."
     ),
 )
 def aggregate(
@@ -197,6 +199,8 @@ def aggregate(
     group_by: list[str] = Query([]),
     metric: list[str] = Query([]),
     version: int | None = Query(None, ge=1),
+    sort: str | None = Query(None, description="metric label or group column, - for descending"),
+    limit: int | None = Query(None, ge=1, description="keep the first groups only"),
 ) -> AggregateRead:
     keys = [c.strip() for item in group_by for c in item.split(",") if c.strip()]
     rows, truncated, number = services.resources.aggregate(
@@ -210,6 +214,8 @@ def aggregate(
         group_cap=services.settings.query.row_limit,
         channel="api",
         client=request.client.host if request.client else None,
+        sort=_sort(sort),
+        limit=limit,
     )
     return AggregateRead(group_by=keys, rows=rows, truncated=truncated, version=number)
 

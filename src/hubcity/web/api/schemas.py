@@ -144,6 +144,7 @@ class DatasetCreate(BaseModel):
     temporal_start: date | None = None
     temporal_end: date | None = None
     spatial_coverage: str = ""
+    legal_basis: str = Field("", description="The law that allows holding the dataset's unique identifiers.")
 
 
 class DatasetUpdate(BaseModel):
@@ -163,6 +164,7 @@ class DatasetUpdate(BaseModel):
     temporal_start: date | None = None
     temporal_end: date | None = None
     spatial_coverage: str | None = None
+    legal_basis: str | None = None
 
 
 class VersionRead(BaseModel):
@@ -266,6 +268,7 @@ class DatasetRead(BaseModel):
     temporal_start: date | None
     temporal_end: date | None
     spatial_coverage: str
+    legal_basis: str
     formats: list[str]
     quality_score: float | None
     view_count: int
@@ -274,6 +277,9 @@ class DatasetRead(BaseModel):
     created_at: datetime | None
     updated_at: datetime | None
     resources: list[ResourceRead] | None = None
+    harvest: dict[str, Any] | None = Field(
+        None, description="For a harvested dataset: the source, its kind, the upstream URL and identifier."
+    )
 
     @classmethod
     def of(cls, d: Dataset, resources: list[Resource] | None = None) -> DatasetRead:
@@ -297,6 +303,7 @@ class DatasetRead(BaseModel):
             temporal_start=d.temporal_start,
             temporal_end=d.temporal_end,
             spatial_coverage=d.spatial_coverage,
+            legal_basis=d.legal_basis,
             formats=list(d.formats),
             quality_score=d.quality_score,
             view_count=d.view_count,

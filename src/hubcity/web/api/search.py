@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from hubcity.errors import InvalidInput
@@ -58,7 +58,7 @@ def search(
     sort: str = Query("", pattern="^(|relevance|updated|created|popular|title)$"),
     page: int = Query(1, ge=1, le=10_000),
     limit: int = Query(20, ge=1, le=100),
-) -> SearchResults:
+) -> Response:
     chosen = {
         "org": org,
         "theme": theme,
@@ -97,7 +97,7 @@ def search(
         hits.append(
             SearchHit(dataset=DatasetRead.of(d), matched=matched, highlight=dataset_marks(d, matched))
         )
-    return SearchResults(
+    body = SearchResults(
         count=result.total,
         page=page,
         limit=limit,
@@ -106,6 +106,8 @@ def search(
         terms=result.terms,
         suggestion=result.suggestion,
     )
+    # serialised once, here: returned as a model, it would be validated and encoded again
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 @router.get("/search/misses", response_model=list[SearchMiss], summary="Searches that found nothing (staff)")

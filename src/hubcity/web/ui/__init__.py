@@ -16,6 +16,10 @@ from fastapi.responses import FileResponse
 
 from hubcity.errors import NotFound
 from hubcity.web.ui import accounts, catalog, orgs, sql, uploads
+from hubcity.web.ui import audit as audit_pages
+from hubcity.web.ui import evidence as evidence_pages
+from hubcity.web.ui import harvest as harvest_pages
+from hubcity.web.ui import personal as personal_pages
 from hubcity.web.ui import requests as data_requests
 from hubcity.web.ui.rendering import STATIC_DIR, render_error
 
@@ -41,5 +45,7 @@ def static(filename: str) -> FileResponse:
     )
 
 
-for _module in (catalog, uploads, orgs, accounts, data_requests, sql):
+for _module in (catalog, uploads, orgs, accounts, data_requests, sql, audit_pages, harvest_pages):
     router.include_router(_module.router)
+router.include_router(evidence_pages.router)
+router.include_router(personal_pages.router)

@@ -14,6 +14,7 @@ from hubcity.domain.places import GUS
 from hubcity.errors import AlreadyExists, InvalidInput, PermissionDenied
 from hubcity.ports import DatasetFilter
 from hubcity.web import exchange
+from hubcity.web.api.harvest import HarvestOriginRead
 from hubcity.web.api.schemas import DatasetPage, DatasetRead, OrgRead, ResourceRead, RowsRead
 from hubcity.web.deps import ActorDep, ServicesDep, check_csrf
 from hubcity.web.highlight import dataset_marks
@@ -265,8 +266,11 @@ def dataset_page(
         "preview": None,
         "downloads": {},
         "exchange": exchange.page_exchange(request, services, dataset, resources),  # schema.org, formats
+        "harvest": services.harvest.origin(dataset),  # where a harvested dataset came from
     }
     data: dict[str, Any] = {"dataset": DatasetRead.of(dataset, resources), "resource": None, "preview": None}
+    if context["harvest"] is not None:
+        data["dataset"].harvest = HarvestOriginRead.of(context["harvest"]).model_dump(mode="json")
     if chosen is not None:
         _, res, versions = services.resources.get_resource(actor, name, chosen)
         shown = res.current

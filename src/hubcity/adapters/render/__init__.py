@@ -1,0 +1,1 @@
+"""Server-side rendering: charts (Vega-Lite → SVG/PNG) and evidence documents (PDF)."""

@@ -1,0 +1,261 @@
+"""Harvesting: importing dataset metadata (and files) from another CKAN portal or DCAT catalogue.
+
+A *source* names a remote catalogue and the local organisation that owns what is
+harvested from it. Each *run* lists the remote datasets, maps them to hubcity's
+fields (``RemoteDataset``) and records one *change* per dataset: created,
+updated (with the fields that changed), unchanged, deleted upstream or failed.
+A *harvest object* remembers which local dataset holds which upstream
+identifier, so that names stay stable and local datasets never clash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "CHANGE_LABELS",
+    "DATASET_FIELDS",
+    "ChangeKind",
+    "HarvestChange",
+    "HarvestObject",
+    "HarvestRun",
+    "HarvestSource",
+    "HarvestSourceDraft",
+    "RemoteDataset",
+    "RemoteFile",
+    "RunState",
+    "SourceKind",
+    "diff_fields",
+    "harvested_name",
+]
+
+
+class SourceKind(StrEnum):
+    CKAN = "ckan"  # a CKAN Action API (package_search), e.g. another hubcity or data.go.kr's CKAN
+    DCAT = "dcat"  # a DCAT catalogue document (Turtle, RDF/XML or JSON-LD), paged with Hydra
+
+
+class RunState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self in {RunState.SUCCEEDED, RunState.FAILED}
+
+
+class ChangeKind(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    DELETED = "deleted"  # gone upstream: unpublished here, never deleted
+    FAILED = "failed"
+
+
+CHANGE_LABELS: dict[ChangeKind, tuple[str, str]] = {
+    ChangeKind.CREATED: ("새로 수집", "created"),
+    ChangeKind.UPDATED: ("변경", "updated"),
+    ChangeKind.UNCHANGED: ("변경 없음", "unchanged"),
+    ChangeKind.DELETED: ("원격에서 삭제됨", "deleted upstream"),
+    ChangeKind.FAILED: ("실패", "failed"),
+}
+
+# the dataset fields a harvest writes (and compares)
+DATASET_FIELDS = (
+    "title",
+    "title_en",
+    "description",
+    "keywords",
+    "licence",
+    "theme",
+    "update_cycle",
+    "spatial_coverage",
+    "temporal_start",
+    "temporal_end",
+    "contact_name",
+    "contact_email",
+)
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
+_CLEAN = re.compile(r"[^a-z0-9_-]+")
+
+
+class HarvestSourceDraft(BaseModel):
+    """A harvest source as a user submits it."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9-]{0,39}$", description="Short slug; prefixes harvested names."
+    )
+    title: str = Field("", max_length=200)
+    kind: SourceKind
+    url: str = Field(min_length=8, max_length=1000)
+    org: str = Field(min_length=1, description="Slug of the local organisation that owns what is harvested.")
+    schedule_hours: int = Field(24, ge=0, le=24 * 365, description="Hours between runs; 0 = only by hand.")
+    fetch_files: bool = False
+    filter_org: str = Field("", max_length=100, description="CKAN: only this upstream organisation.")
+    filter_q: str = Field("", max_length=500, description="CKAN: only datasets matching this query.")
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("use an http:// or https:// address")
+        return value.rstrip("/") if not value.endswith((".ttl", ".rdf", ".jsonld", ".xml")) else value
+
+
+@dataclass(frozen=True)
+class HarvestSource:
+    id: int
+    name: str
+    title: str
+    kind: SourceKind
+    url: str
+    org_id: int
+    org_slug: str
+    org_title: str
+    schedule_hours: int
+    fetch_files: bool
+    filter_org: str
+    filter_q: str
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    created_by: str | None = None
+    last_run: HarvestRun | None = None
+
+    def due(self, now: datetime) -> bool:
+        """Whether a scheduled run is due: enabled, scheduled, and the last run started long enough ago."""
+        if not self.enabled or self.schedule_hours <= 0:
+            return False
+        if self.last_run is None:
+            return True
+        if not self.last_run.state.finished:
+            return False
+        return (now - self.last_run.created_at).total_seconds() >= self.schedule_hours * 3600
+
+
+@dataclass(frozen=True)
+class HarvestChange:
+    id: int
+    run_id: int
+    kind: ChangeKind
+    identifier: str
+    title: str
+    dataset_name: str | None
+    diff: dict[str, list[Any]] = field(default_factory=dict)  # field -> [before, after]
+    message: str = ""
+    message_en: str = ""
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class HarvestRun:
+    id: int
+    source_id: int
+    state: RunState
+    trigger: str  # "manual" | "schedule"
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # change kind -> how many
+    message: str = ""
+    message_en: str = ""
+    changes: list[HarvestChange] | None = None
+
+
+@dataclass(frozen=True)
+class HarvestObject:
+    """Which local dataset holds an upstream dataset, and what it looked like when last harvested."""
+
+    id: int
+    source_id: int
+    identifier: str
+    dataset_id: int | None
+    dataset_name: str | None
+    upstream_url: str
+    upstream_modified: str
+    content_hash: str
+    files: dict[str, str]  # local resource name -> fingerprint of the upstream file
+    state: str  # "active" | "deleted"
+    harvested_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    url: str
+    name: str  # upstream resource name or title
+    format: str  # lowercase: csv, xlsx, … or ""
+    fingerprint: str  # changes when the file does (hash, modified time, size, url)
+
+
+@dataclass(frozen=True)
+class RemoteDataset:
+    """An upstream dataset mapped to hubcity's fields; ``fields`` uses DATASET_FIELDS' names."""
+
+    identifier: str
+    name: str  # upstream name, for the local name
+    source_url: str  # where people see it upstream
+    modified: str  # upstream's metadata_modified / dct:modified, as given
+    fields: dict[str, Any]
+    files: list[RemoteFile] = field(default_factory=list)
+
+    def content_hash(self) -> str:
+        """A fingerprint of everything harvested: equal hashes mean nothing to do."""
+        payload = {
+            "fields": {k: _plain(v) for k, v in sorted(self.fields.items())},
+            "files": sorted((f.url, f.fingerprint) for f in self.files),
+            "url": self.source_url,
+        }
+        raw = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
+        return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def _short(value: Any, limit: int = 200) -> Any:
+    value = _plain(value)
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - 1] + "…"
+    return value
+
+
+def diff_fields(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """The fields whose values differ, as ``{field: [before, after]}`` (long text shortened)."""
+    out: dict[str, list[Any]] = {}
+    for key in sorted(set(before) | set(after)):
+        old, new = _plain(before.get(key)), _plain(after.get(key))
+        if (old or None) != (new or None):
+            out[key] = [_short(old), _short(new)]
+    return out
+
+
+def harvested_name(source: str, upstream: str, identifier: str) -> str:
+    """A stable local name that records the source: ``<source>--<upstream name>`` (≤ 100 characters)."""
+    text = unicodedata.normalize("NFKD", upstream or "").encode("ascii", "ignore").decode().lower()
+    slug = _CLEAN.sub("-", text).strip("-_")
+    digest = hashlib.sha1(identifier.encode("utf-8")).hexdigest()[:8]
+    if not slug:
+        slug = digest
+    name = f"{source}--{slug}"
+    if len(name) > 100:
+        name = f"{name[:91].rstrip('-_')}-{digest}"
+    assert _SLUG.match(name), name
+    return name
