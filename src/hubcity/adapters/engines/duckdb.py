@@ -60,12 +60,16 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_TYPE_CACHE = 4096  # Parquet files whose column types a reader keeps
+
+
 class DuckTableReader:
     def __init__(self, *, threads: int = 2, memory_limit: str = "1GB", temp_dir: Path | None = None) -> None:
         self.threads = threads
         self.memory_limit = memory_limit
         self.temp_dir = temp_dir
         self._db: duckdb.DuckDBPyConnection | None = None
+        self._type_cache: dict[tuple[str, int, int], dict[str, str]] = {}
         self._db_lock = threading.Lock()
 
     @contextmanager
@@ -109,8 +113,18 @@ class DuckTableReader:
         return f"SELECT {', '.join(parts) or '*'} FROM read_parquet({_lit(path)})"
 
     def _types(self, con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
-        rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(path)})").fetchall()
-        return {str(r[0]): str(r[1]) for r in rows}
+        """The file's column types; a version's Parquet never changes, so they are kept (by path,
+        size and modification time) instead of asked again on every read."""
+        st = path.stat()
+        key = (str(path), st.st_size, st.st_mtime_ns)
+        types = self._type_cache.get(key)
+        if types is None:
+            rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(path)})").fetchall()
+            types = {str(r[0]): str(r[1]) for r in rows}
+            if len(self._type_cache) >= _TYPE_CACHE:
+                self._type_cache.clear()
+            self._type_cache[key] = types
+        return dict(types)
 
     def read_rows(self, path: Path, *, columns: list[str], limit: int, offset: int) -> list[dict[str, Any]]:
         with self._connect() as con:

@@ -7,13 +7,13 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from hubcity.domain.query import FILTER_OPS, Aggregate, RowFilter, RowQuery
 from hubcity.errors import InvalidInput
 from hubcity.services.resources import UploadRequest
-from hubcity.web.api.schemas import AggregateRead, JobRead, ResourceRead, RetypeRequest, RowsRead
+from hubcity.web.api.schemas import AggregateRead, JobRead, ResourceRead, RetypeRequest, RowsRead, json_answer
 from hubcity.web.deps import ActorDep, ServicesDep
 
 router = APIRouter(prefix="/datasets/{name}/resources", tags=["resources"])
@@ -155,7 +155,7 @@ def rows(
     sort: str | None = Query(None, description="col or -col, comma-separated"),
     select: str | None = Query(None, description="columns to return, comma-separated"),
     q: str | None = Query(None, description="text contained in any text column"),
-) -> RowsRead:
+) -> Response:
     filters = row_filters(request)
     cap = services.settings.query.row_limit
     if not (filters or sort or select or q):
@@ -176,7 +176,7 @@ def rows(
         page = services.resources.query_rows(
             actor, name, resource, query, row_cap=cap, channel="api", client=client
         )
-    return RowsRead(**page.__dict__)
+    return json_answer(RowsRead(**page.__dict__))
 
 
 @router.get(
@@ -201,7 +201,7 @@ def aggregate(
     version: int | None = Query(None, ge=1),
     sort: str | None = Query(None, description="metric label or group column, - for descending"),
     limit: int | None = Query(None, ge=1, description="keep the first groups only"),
-) -> AggregateRead:
+) -> Response:
     keys = [c.strip() for item in group_by for c in item.split(",") if c.strip()]
     rows, truncated, number = services.resources.aggregate(
         actor,
@@ -217,7 +217,7 @@ def aggregate(
         sort=_sort(sort),
         limit=limit,
     )
-    return AggregateRead(group_by=keys, rows=rows, truncated=truncated, version=number)
+    return json_answer(AggregateRead(group_by=keys, rows=rows, truncated=truncated, version=number))
 
 
 @router.get(

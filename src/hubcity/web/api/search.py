@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from hubcity.errors import InvalidInput
 from hubcity.ports import DatasetFilter
-from hubcity.web.api.schemas import DatasetRead
+from hubcity.web.api.schemas import DatasetRead, json_answer
 from hubcity.web.deps import ActorDep, ServicesDep
 from hubcity.web.highlight import dataset_marks
 
@@ -106,8 +106,7 @@ def search(
         terms=result.terms,
         suggestion=result.suggestion,
     )
-    # serialised once, here: returned as a model, it would be validated and encoded again
-    return Response(body.model_dump_json(), media_type="application/json")
+    return json_answer(body)
 
 
 @router.get("/search/misses", response_model=list[SearchMiss], summary="Searches that found nothing (staff)")
