@@ -40,13 +40,13 @@ import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from bench._server import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = Path(__file__).resolve().parent / "out"
@@ -241,38 +241,6 @@ def _index_build_seconds(parquet: Path, work: Path) -> float:
     return seconds
 
 
-@contextlib.contextmanager
-def _server(cache: Path, port: int) -> Iterator[str]:
-    cmd = [
-        sys.executable, "-m", "uvicorn", "hubcity.web.app:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    log = (cache / "server.log").open("w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(cache), stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"hubcity server exited: see {cache / 'server.log'}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base}/api/v1/datasets/{DATASET}", timeout=30).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError("hubcity server did not start in 120 s")
-            time.sleep(0.5)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
 # -- PostgreSQL ---------------------------------------------------------------------------------
 
 
@@ -418,7 +386,7 @@ def run(args: argparse.Namespace) -> int:
     sandbox_sql = _sql(f'"{DATASET}"."{RESOURCE}"')
     times: dict[str, dict[str, list[float]]] = {s: {q: [] for q in QUERIES} for s in SYSTEMS}
     digests: dict[str, dict[str, str]] = {s: {} for s in SYSTEMS}
-    with _server(cache, args.port) as base:
+    with serve(cache, _env(cache), args.port, f"/api/v1/datasets/{DATASET}") as base:
         client = httpx.Client(base_url=base, timeout=120)
         api = _api_params()
         agg_url = f"/api/v1/datasets/{DATASET}/resources/{RESOURCE}/aggregate"

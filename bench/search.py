@@ -40,18 +40,16 @@ import json
 import math
 import os
 import platform
-import socket
 import sqlite3
 import statistics
-import subprocess
-import sys
 import time
 import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from bench._server import free_port, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = Path(__file__).resolve().parent / "out"
@@ -351,52 +349,6 @@ class Answer:
     suggestion: str | None = None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def _server(cache: Path, port: int) -> Iterator[str]:
-    """hubcity under uvicorn on loopback, one process, as ``hubcity serve`` runs it."""
-    cmd = [
-        sys.executable, "-m", "uvicorn", "hubcity.web.app:create_app", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    log = (cache / "server.log").open("w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=_env(cache), stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import httpx
-
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"hubcity server exited: see {cache / 'server.log'}")
-            try:
-                if (
-                    httpx.get(
-                        f"{base}/api/v1/search", params={"q": "현황", "limit": 1}, timeout=30
-                    ).status_code
-                    == 200
-                ):
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("hubcity server did not start in 120 s")
-            time.sleep(0.5)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
 class HubcityHttp:
     name = "hubcity"
 
@@ -534,7 +486,9 @@ def run(args: argparse.Namespace) -> int:
     results: dict[str, Result] = {}
     with contextlib.ExitStack() as stack:
         if "hubcity" in chosen:
-            base = stack.enter_context(_server(cat.cache, _free_port()))
+            base = stack.enter_context(
+                serve(cat.cache, _env(cat.cache), free_port(), "/api/v1/search", {"q": "현황", "limit": 1})
+            )
             systems.append(HubcityHttp(base, args.limit))
         if "hubcity-in-process" in chosen:
             in_process = HubcityService(cat.cache, args.limit)

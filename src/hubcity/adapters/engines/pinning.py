@@ -14,20 +14,11 @@ from typing import Any
 import duckdb
 
 from hubcity.adapters.engines.duckdb import _q
+from hubcity.adapters.engines.sandbox import table_ref, walk
 from hubcity.domain.query import TableRef
 from hubcity.errors import QueryError
 
 __all__ = ["DuckSqlRewriter"]
-
-
-def _walk(node: Any) -> Any:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
 
 
 def _text(ref: TableRef) -> str:
@@ -52,14 +43,10 @@ class DuckSqlRewriter:
     def rename_tables(self, sql: str, names: dict[TableRef, TableRef]) -> str:
         raw = sql.encode("utf-8")
         spans: list[tuple[int, int, str]] = []
-        for node in _walk(self._tree(sql)):
+        for node in walk(self._tree(sql)):
             if node.get("type") != "BASE_TABLE":
                 continue
-            ref = TableRef(
-                catalog=str(node.get("catalog_name") or "") or None,
-                schema=str(node.get("schema_name") or "") or None,
-                name=str(node.get("table_name") or ""),
-            )
+            ref = table_ref(node)
             new = names.get(ref)
             if new is None:
                 continue
@@ -71,16 +58,7 @@ class DuckSqlRewriter:
         for start, end, text in sorted(spans, reverse=True):
             raw = raw[:start] + text.encode("utf-8") + raw[end:]
         out = raw.decode("utf-8")
-        after = set()
-        for node in _walk(self._tree(out)):
-            if node.get("type") == "BASE_TABLE":
-                after.add(
-                    TableRef(
-                        catalog=str(node.get("catalog_name") or "") or None,
-                        schema=str(node.get("schema_name") or "") or None,
-                        name=str(node.get("table_name") or ""),
-                    )
-                )
+        after = {table_ref(n) for n in walk(self._tree(out)) if n.get("type") == "BASE_TABLE"}
         stale = [old for old in names if old not in names.values() and old in after]
         if not set(names.values()) <= after or stale:
             raise QueryError(

@@ -38,14 +38,23 @@ _BASE_CONFIG: dict[str, Any] = {
 _SPARES = 2
 
 
-def _walk(node: Any) -> Iterator[dict[str, Any]]:
+def walk(node: Any) -> Iterator[dict[str, Any]]:
     if isinstance(node, dict):
         yield node
         for value in node.values():
-            yield from _walk(value)
+            yield from walk(value)
     elif isinstance(node, list):
         for value in node:
-            yield from _walk(value)
+            yield from walk(value)
+
+
+def table_ref(node: dict[str, Any]) -> TableRef:
+    """The table a BASE_TABLE node of DuckDB's parse tree names."""
+    return TableRef(
+        catalog=str(node.get("catalog_name") or "") or None,
+        schema=str(node.get("schema_name") or "") or None,
+        name=str(node.get("table_name") or ""),
+    )
 
 
 def _sql_error(exc: Exception) -> QueryError:
@@ -156,7 +165,7 @@ class DuckSqlEngine:
                 "SELECT 문은 한 번에 하나만 실행할 수 있습니다.", "Run one SELECT statement at a time."
             )
         refs: list[TableRef] = []
-        for node in _walk(statements[0]):
+        for node in walk(statements[0]):
             kind = node.get("type")
             if kind == "TABLE_FUNCTION":
                 raise QueryError(
@@ -164,11 +173,7 @@ class DuckSqlEngine:
                     "Table functions (read_csv, read_parquet …) are not allowed; use the hub's table names.",
                 )
             if kind == "BASE_TABLE":
-                ref = TableRef(
-                    catalog=str(node.get("catalog_name") or "") or None,
-                    schema=str(node.get("schema_name") or "") or None,
-                    name=str(node.get("table_name") or ""),
-                )
+                ref = table_ref(node)
                 if ref not in refs:
                     refs.append(ref)
         return refs
