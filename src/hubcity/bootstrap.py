@@ -15,12 +15,14 @@ from sqlalchemy import Engine
 
 from hubcity.adapters.db.audit import SqlAuditLog
 from hubcity.adapters.db.engine import create_db_engine, current_revision, make_sessionmaker, migrate
+from hubcity.adapters.db.grants_store import SqlGrantStore
 from hubcity.adapters.db.harvest_store import SqlHarvestStore
 from hubcity.adapters.db.store import SqlStore
 from hubcity.adapters.engines.duckdb import EXPORT_FORMATS, DuckTableReader
 from hubcity.adapters.engines.pinning import DuckSqlRewriter
 from hubcity.adapters.engines.sample import DuckColumnSampler
 from hubcity.adapters.engines.sandbox import DuckSqlEngine
+from hubcity.adapters.engines.views import DuckViewMaker
 from hubcity.adapters.harvest import HttpHarvestTransport
 from hubcity.adapters.lake import make_lake
 from hubcity.adapters.queue import HueyQueue
@@ -31,6 +33,7 @@ from hubcity.adapters.search.analyzer import KoreanAnalyzer
 from hubcity.domain.ingest import IngestLimits
 from hubcity.domain.places import place_names
 from hubcity.ports import TextAnalyzer
+from hubcity.services.access import AccessService, pseudonym_master_key
 from hubcity.services.accounts import AccountService
 from hubcity.services.audit import AuditService, audit_key
 from hubcity.services.catalog import CatalogService
@@ -62,6 +65,7 @@ class Services:
     harvest: HarvestService
     audit: AuditService
     personal: PersonalDataService
+    access: AccessService
     _started: bool = field(default=False, repr=False)
     closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
@@ -110,6 +114,24 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         SqlAuditLog(engine), store, audit_key(settings.secret_key.get_secret_value(), explicit_key)
     )
     accounts = AccountService(store, audit=audit)
+    pseudonym_key = settings.access.pseudonym_key
+    access = AccessService(
+        store=SqlGrantStore(make_sessionmaker(engine)),
+        meta=store,
+        lake=lake,
+        views=DuckViewMaker(
+            data_dir / "views", threads=settings.query.threads, memory_limit=settings.query.memory_limit
+        ),
+        master_key=pseudonym_master_key(
+            settings.secret_key.get_secret_value(),
+            pseudonym_key.get_secret_value() if pseudonym_key else None,
+        ),
+        due_days=settings.access.due_days,
+        remind_days=settings.access.remind_days,
+        max_grant_days=settings.access.max_grant_days,
+        audit=audit,
+    )
+    accounts.grants = access.with_grants
     catalog = CatalogService(store, SearchIndexer(store, shared_analyzer()), audit=audit)
     limits = IngestLimits(
         max_columns=settings.ingest.max_columns, max_field_bytes=settings.ingest.max_field_mb * 1024 * 1024
@@ -133,6 +155,9 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         settings.jobs_path, resources.run_job, workers=settings.jobs.workers, immediate=run_immediately
     )
     resources.attach_queue(queue)
+    resources.attach_access(access)
+    queue.add_periodic("hubcity.access_reminders", access.remind, every_minutes=60)
+    queue.add_periodic("hubcity.access_destroy_ended", access.destroy_ended, every_minutes=15)
     personal = PersonalDataService(
         store=store, lake=lake, sampler=DuckColumnSampler(), sample_size=settings.ingest.personal_sample
     )
@@ -166,6 +191,7 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         quota=quota,
         audit=audit,
     )
+    query.access = access
     charts = ChartService(store=store, query=query, renderer=VlChartRenderer())
     rewriter = DuckSqlRewriter()
     evidence = EvidenceService(
@@ -185,6 +211,7 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         audit=audit,
         harvest=harvest,
         personal=personal,
+        access=access,
         requests=RequestService(
             store,
             catalog,

@@ -65,6 +65,7 @@ class ReadScope:
     everything: bool = False
     internal: bool = False  # internal datasets of any organisation
     org_ids: frozenset[int] = frozenset()  # restricted (and internal) datasets of these organisations
+    dataset_ids: frozenset[int] = frozenset()  # datasets held under an active grant
 
 
 QUERY_ANY = ""  # first in a query group that any of its terms matches (never a term itself)

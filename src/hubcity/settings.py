@@ -41,6 +41,24 @@ class AuditSettings(BaseModel):
     )
 
 
+class AccessSettings(BaseModel):
+    due_days: int = Field(
+        20, ge=1, le=365, description="Days an owner has to decide an access request (데이터기반행정법: 20)."
+    )
+    remind_days: int = Field(
+        3, ge=0, le=60, description="Remind the owner this many days before the due date."
+    )
+    max_grant_days: int = Field(
+        366 * 3, ge=1, description="Longest period a grant may run, in days (its end date is required)."
+    )
+    pseudonym_key: SecretStr | None = Field(
+        None,
+        description="Key from which each grant's pseudonymisation key (HMAC-SHA256) is derived. Unset: "
+        "derived from the secret key. Keep it apart from the database: with the database alone "
+        "nobody can recompute a pseudonym.",
+    )
+
+
 class IngestSettings(BaseModel):
     max_upload_mb: int = Field(4096, description="Largest upload accepted, in MiB.")
     max_columns: int = Field(2000, description="Most columns a table may have.")
@@ -145,6 +163,10 @@ class Settings(BaseSettings):
     )
     audit: AuditSettings = Field(
         default_factory=AuditSettings, description="The tamper-evident audit log (감사 로그)."
+    )
+    access: AccessSettings = Field(
+        default_factory=AccessSettings,
+        description="Access requests, grants and pseudonymisation (데이터 제공 요청과 권한).",
     )
     harvest: HarvestSettings = Field(
         default_factory=HarvestSettings, description="Harvesting from other CKAN portals and DCAT catalogues."

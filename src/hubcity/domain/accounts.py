@@ -133,6 +133,9 @@ class Actor:
     sysadmin: bool = False
     roles: dict[int, Role] = field(default_factory=dict)  # org id -> role
     staff: bool = False  # member of a city organisation
+    granted: frozenset[int] = (
+        frozenset()
+    )  # datasets they (or an organisation of theirs) hold an active grant on
 
     @property
     def authenticated(self) -> bool:

@@ -159,7 +159,7 @@ class Dataset:
 
 def can_read(actor: Actor, dataset: Dataset) -> bool:
     """The one rule every surface applies before showing a dataset or anything in it."""
-    if actor.sysadmin or dataset.visibility is Visibility.PUBLIC:
+    if actor.sysadmin or dataset.visibility is Visibility.PUBLIC or dataset.id in actor.granted:
         return True
     if dataset.visibility is Visibility.INTERNAL:
         return actor.staff or dataset.owner_org_id in actor.roles

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -54,6 +55,8 @@ class AccountService:
         self.audit = audit
         self._hasher = PasswordHasher()
         self._dummy_hash = self._hasher.hash("not-a-real-password")
+        # adds the datasets an actor holds grants on (attached by the bootstrap)
+        self.grants: Callable[[Actor], Actor] | None = None
 
     # -- organisations -----------------------------------------------------------------
     def create_org(
@@ -219,7 +222,8 @@ class AccountService:
         user = self.store.find_user_by_id(user_id)
         if user is None or not user.active:
             return ANONYMOUS
-        return Actor.for_user(user)
+        actor = Actor.for_user(user)
+        return self.grants(actor) if self.grants is not None else actor
 
     # -- API tokens ----------------------------------------------------------------------
     def create_token(

@@ -25,7 +25,12 @@ Channel = Literal["web", "api"]
 
 def read_scope(actor: Actor) -> ReadScope:
     """The SQL-side twin of ``can_read``: what a listing may return for this actor."""
-    return ReadScope(everything=actor.sysadmin, internal=actor.staff, org_ids=frozenset(actor.roles))
+    return ReadScope(
+        everything=actor.sysadmin,
+        internal=actor.staff,
+        org_ids=frozenset(actor.roles),
+        dataset_ids=actor.granted,
+    )
 
 
 def validation_error(exc: ValidationError) -> InvalidInput:

@@ -30,6 +30,7 @@ from hubcity.errors import (
     TooManyRequests,
 )
 from hubcity.ports import DatasetFilter, Lake, MetadataStore, SqlEngine
+from hubcity.services.access import AccessService
 from hubcity.services.audit import AuditService
 from hubcity.services.catalog import CatalogService
 from hubcity.services.requests import RateLimiter
@@ -133,6 +134,7 @@ class QueryService:
         self.timeout_s = timeout_s
         self.quota = quota or QueryQuota({})
         self._running: dict[str, tuple[str, threading.Event]] = {}
+        self.access: AccessService | None = None  # column visibility and grants (attached by the bootstrap)
         self._lock = threading.Lock()
 
     # -- names ---------------------------------------------------------------------------------
@@ -187,10 +189,14 @@ class QueryService:
                 f"{dataset.name}.{resource.name}은(는) 표가 아닌 파일이라 SQL로 읽을 수 없습니다.",
                 f"{dataset.name}.{resource.name} is a plain file, not a table; SQL cannot read it.",
             )
+        if self.access is not None:
+            version, path, _ = self.access.data(actor, dataset, version)
+        else:
+            path = self.lake.local_path(version.parquet_key or "")
         return BoundTable(
             schema=schema,
             name=ref.name,
-            path=self.lake.local_path(version.parquet_key),
+            path=path,
             columns=tuple(c["name"] for c in version.columns),
             label=f"{dataset.name}.{resource.name}@v{version.number}",
         )
@@ -342,7 +348,10 @@ class QueryService:
             page = self.catalog.list_datasets(actor, DatasetFilter(sort="title", limit=1000, offset=offset))
             resources = self.store.resources_by_dataset([d.id for d in page.items])
             for dataset in page.items:
-                for resource in resources.get(dataset.id, []):
+                shown = resources.get(dataset.id, [])
+                if self.access is not None:
+                    shown = self.access.shown_resources(actor, dataset, shown)
+                for resource in shown:
                     ver = resource.current
                     if ver is None or ver.parquet_key is None:
                         continue

@@ -29,6 +29,7 @@ from hubcity.domain.query import AGGREGATES, Aggregate, RowFilter, RowQuery
 from hubcity.domain.textindex import TextIndexFiles
 from hubcity.errors import FieldError, IngestError, InvalidInput, NotFound, PermissionDenied, PlatformError
 from hubcity.ports import Ingestor, JobQueue, Lake, MetadataStore, TableReader
+from hubcity.services.access import AccessService
 from hubcity.services.audit import AuditService
 from hubcity.services.catalog import CatalogService, Channel
 from hubcity.services.personal import PersonalDataService
@@ -109,6 +110,27 @@ class ResourceService:
         self.quota = quota or QueryQuota({})
         self.queue: JobQueue | None = None
         self.personal: PersonalDataService | None = None
+        self.access: AccessService | None = None
+
+    def attach_access(self, access: AccessService) -> None:
+        """Column visibility and grants: what each reader sees of a version."""
+        self.access = access
+
+    def _shown_resources(self, actor: Actor, dataset: Dataset, resources: list[Resource]) -> list[Resource]:
+        return self.access.shown_resources(actor, dataset, resources) if self.access else resources
+
+    def _shown(self, actor: Actor, dataset: Dataset, version: Version) -> Version:
+        if self.access is None:
+            return version
+        shown = self.access.shown(actor, dataset, version)
+        assert shown is not None
+        return shown
+
+    def _data(self, actor: Actor, dataset: Dataset, version: Version) -> tuple[Version, Path, bool]:
+        """The version as the actor sees it, the file to read for them, and whether that is a view."""
+        if self.access is None:
+            return version, self.lake.local_path(version.parquet_key or ""), False
+        return self.access.data(actor, dataset, version)
 
     def attach_queue(self, queue: JobQueue) -> None:
         self.queue = queue
@@ -452,13 +474,15 @@ class ResourceService:
         self, actor: Actor, dataset_name: str, *, channel: Channel | None = None
     ) -> tuple[Dataset, list[Resource]]:
         dataset = self.catalog.get_dataset(actor, dataset_name)
-        resources = self.store.list_resources(dataset.id)
+        resources = self._shown_resources(actor, dataset, self.store.list_resources(dataset.id))
         self.catalog.record_use(dataset, channel)
         return dataset, resources
 
     def resources_of(self, actor: Actor, datasets: list[Dataset]) -> dict[int, list[Resource]]:
         """The resources of several datasets in one query (a dataset the actor may not read gets none)."""
-        return self.store.resources_by_dataset([d.id for d in datasets if can_read(actor, d)])
+        readable = [d for d in datasets if can_read(actor, d)]
+        found = self.store.resources_by_dataset([d.id for d in readable])
+        return {d.id: self._shown_resources(actor, d, found[d.id]) for d in readable if d.id in found}
 
     def _resource(self, actor: Actor, dataset_name: str, resource_name: str) -> tuple[Dataset, Resource]:
         dataset = self.catalog.get_dataset(actor, dataset_name)
@@ -473,17 +497,24 @@ class ResourceService:
         dataset = self.store.find_dataset_by_id(resource.dataset_id) if resource is not None else None
         if resource is None or dataset is None or not can_read(actor, dataset):
             raise NotFound.of("리소스", "Resource", str(resource_id))
-        return dataset, resource
+        return dataset, self._shown_resources(actor, dataset, [resource])[0]
 
     def get_resource(
         self, actor: Actor, dataset_name: str, resource_name: str, *, channel: Channel | None = None
     ) -> tuple[Dataset, Resource, list[Version]]:
         dataset, resource = self._resource(actor, dataset_name, resource_name)
-        versions = self.store.list_versions(resource.id)
+        versions = [self._shown(actor, dataset, v) for v in self.store.list_versions(resource.id)]
         self.catalog.record_use(dataset, channel)
-        return dataset, resource, versions
+        return dataset, self._shown_resources(actor, dataset, [resource])[0], versions
 
     def get_version(
+        self, actor: Actor, dataset_name: str, resource_name: str, number: int | None = None
+    ) -> tuple[Dataset, Resource, Version]:
+        """A version's description as the actor may see it (columns they may not see are absent)."""
+        dataset, resource, version = self._raw_version(actor, dataset_name, resource_name, number)
+        return dataset, resource, self._shown(actor, dataset, version)
+
+    def _raw_version(
         self, actor: Actor, dataset_name: str, resource_name: str, number: int | None = None
     ) -> tuple[Dataset, Resource, Version]:
         dataset, resource = self._resource(actor, dataset_name, resource_name)
@@ -512,14 +543,13 @@ class ResourceService:
             raise InvalidInput(
                 "limit과 offset은 0 이상이어야 합니다.", "limit and offset must not be negative."
             )
-        dataset, _, ver = self.get_version(actor, dataset_name, resource_name, version)
-        if not ver.is_table or ver.parquet_key is None:
+        dataset, _, raw = self._raw_version(actor, dataset_name, resource_name, version)
+        if not raw.is_table or raw.parquet_key is None:
             raise InvalidInput("표 형식이 아닌 파일입니다.", "This resource is a plain file, not a table.")
+        ver, path, _ = self._data(actor, dataset, raw)
         limit = min(limit, row_cap)
         names = [c["name"] for c in ver.columns]
-        rows = self.reader.read_rows(
-            self.lake.local_path(ver.parquet_key), columns=names, limit=limit, offset=offset
-        )
+        rows = self.reader.read_rows(path, columns=names, limit=limit, offset=offset) if names else []
         if self.audit:
             self.audit.rows_read(actor, dataset, resource_name, ver, names, rows=len(rows), channel=channel)
         self.catalog.record_use(dataset, channel)
@@ -534,11 +564,13 @@ class ResourceService:
 
     def _table_version(
         self, actor: Actor, dataset_name: str, resource_name: str, version: int | None
-    ) -> tuple[Dataset, Version, dict[str, str]]:
-        dataset, _, ver = self.get_version(actor, dataset_name, resource_name, version)
-        if not ver.is_table or ver.parquet_key is None:
+    ) -> tuple[Dataset, Version, dict[str, str], Path]:
+        """The version as the actor sees it, its column types, and the file to read for them."""
+        dataset, _, raw = self._raw_version(actor, dataset_name, resource_name, version)
+        if not raw.is_table or raw.parquet_key is None:
             raise InvalidInput("표 형식이 아닌 파일입니다.", "This resource is a plain file, not a table.")
-        return dataset, ver, {c["name"]: str(c.get("type", "text")) for c in ver.columns}
+        ver, path, _ = self._data(actor, dataset, raw)
+        return dataset, ver, {c["name"]: str(c.get("type", "text")) for c in ver.columns}, path
 
     @staticmethod
     def _check_columns(types: dict[str, str], names: list[str], param: str) -> None:
@@ -568,14 +600,18 @@ class ResourceService:
             raise InvalidInput(
                 "limit과 offset은 0 이상이어야 합니다.", "limit and offset must not be negative."
             )
-        dataset, ver, types = self._table_version(actor, dataset_name, resource_name, query.version)
+        dataset, ver, types, path = self._table_version(actor, dataset_name, resource_name, query.version)
         self._check_columns(types, [f.column for f in query.filters], "filters")
         self._check_columns(types, list(query.select), "select")
         self._check_columns(types, [c for c, _ in query.sort], "sort")
         query = replace(query, limit=min(query.limit, row_cap))
         text_columns = [n for n, t in types.items() if t == ColumnType.TEXT]
+        if not types:
+            return RowsPage(
+                columns=[], rows=[], total=0, limit=query.limit, offset=query.offset, version=ver.number
+            )
         rows, total = self.reader.query_rows(
-            self.lake.local_path(ver.parquet_key or ""),
+            path,
             query,
             columns=list(types),
             text_columns=text_columns,
@@ -620,7 +656,7 @@ class ResourceService:
         self.quota.check(actor, client)
         if limit is not None and limit < 1:
             raise InvalidInput("limit은 1 이상이어야 합니다.", "limit must be at least 1.")
-        dataset, ver, types = self._table_version(actor, dataset_name, resource_name, version)
+        dataset, ver, types, path = self._table_version(actor, dataset_name, resource_name, version)
         self._check_columns(types, group_by, "group_by")
         self._check_columns(types, [f.column for f in filters], "filters")
         self._check_columns(types, [m.column for m in metrics if m.column], "metric")
@@ -654,7 +690,7 @@ class ResourceService:
                 [FieldError("sort", f"알 수 없는 이름: {c}", f"unknown name: {c}") for c in bad],
             )
         rows, truncated = self.reader.aggregate(
-            self.lake.local_path(ver.parquet_key or ""),
+            path,
             group_by=group_by,
             metrics=metrics,
             filters=filters,
@@ -680,7 +716,15 @@ class ResourceService:
         channel: Channel | None = None,
     ) -> ExportFile:
         """A version as a file; counted as a download (and as an API call when ``channel`` is "api")."""
-        dataset, resource, ver = self.get_version(actor, dataset_name, resource_name, version)
+        dataset, resource, raw = self._raw_version(actor, dataset_name, resource_name, version)
+        ver, data_path, viewed = self._data(actor, dataset, raw) if raw.is_table else (raw, None, False)
+        if fmt == "source" and viewed:
+            raise PermissionDenied(
+                "볼 수 있는 열이나 행이 제한되어 있어 원본 파일은 내려받을 수 없습니다. "
+                "CSV 등 다른 형식을 쓰세요.",
+                "Some columns or rows are withheld from you, so the original file cannot be downloaded; "
+                "use CSV or another format.",
+            )
         if fmt == "source":
             path = self.lake.local_path(ver.source_key)
             if self.audit:
@@ -698,9 +742,8 @@ class ResourceService:
         ext, media = self.export_formats[fmt]
         self.work_dir.mkdir(parents=True, exist_ok=True)
         out = self.work_dir / f"export-{uuid.uuid4().hex}.{ext}"
-        self.reader.export(
-            self.lake.local_path(ver.parquet_key), fmt, out, columns=[c["name"] for c in ver.columns]
-        )
+        assert data_path is not None
+        self.reader.export(data_path, fmt, out, columns=[c["name"] for c in ver.columns])
         if self.audit:
             self.audit.exported(actor, dataset, resource.name, ver, fmt, channel=channel)
         self.catalog.record_use(dataset, channel, download=True)

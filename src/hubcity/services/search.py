@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 
 from hubcity.domain.accounts import Org
 from hubcity.domain.datasets import Dataset, Resource
+from hubcity.domain.grants import hidden_columns
 from hubcity.domain.places import GUS
 from hubcity.ports import DatasetFilter, MetadataStore, ReadScope, SearchDocument, TextAnalyzer
 
@@ -173,8 +174,11 @@ def _fields(dataset: Dataset, org: Org | None, resources: list[Resource]) -> dic
     for resource in resources:
         if resource.current is None:
             continue
+        hidden = hidden_columns(resource.current)  # personal columns: not even their names are searchable
         for col in resource.current.columns:
             name = str(col.get("name", ""))
+            if name in hidden:
+                continue
             columns.append(name)
             for extra in ("original_name", "label", "description"):
                 text = str(col.get(extra) or "").strip()

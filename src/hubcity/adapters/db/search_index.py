@@ -81,8 +81,9 @@ def district_of_datasets() -> Any:
     )
 
 
-def _scope_sql(scope: ReadScope, alias: str, bind: _Params) -> str:
-    """The profiles a scope may read, as SQL (the twin of the store's ``_scoped``)."""
+def _scope_sql(scope: ReadScope, alias: str, bind: _Params, dataset: str) -> str:
+    """The profiles a scope may read, as SQL (the twin of the store's ``_scoped``); ``dataset`` is
+    the expression of the dataset id, for the datasets held under a grant."""
     if scope.everything:
         return "1 = 1"
     allowed = [f"{alias}.visibility = 'public'"]
@@ -93,6 +94,8 @@ def _scope_sql(scope: ReadScope, alias: str, bind: _Params) -> str:
         allowed.append(
             f"({alias}.visibility IN ('internal', 'restricted') AND {alias}.owner_org_id IN ({owners}))"
         )
+    if scope.dataset_ids:
+        allowed.append(f"{dataset} IN ({bind.many(sorted(scope.dataset_ids))})")
     return "(" + " OR ".join(allowed) + ")"
 
 
@@ -270,7 +273,8 @@ def term_counts(s: Session, scope: ReadScope, terms: list[str]) -> dict[str, int
     bind = _Params()
     sql = (
         f"SELECT t.term, COUNT(*) FROM search_terms t JOIN search_profiles f ON f.id = t.profile_id "
-        f"WHERE t.term IN ({bind.many(known)}) AND {_scope_sql(scope, 'f', bind)} GROUP BY t.term"
+        f"WHERE t.term IN ({bind.many(known)}) AND {_scope_sql(scope, 'f', bind, 't.dataset_id')} "
+        "GROUP BY t.term"
     )
     return {str(t): int(n) for t, n in s.execute(text(sql), bind.values)}
 
@@ -336,7 +340,7 @@ def search(
     groups.sort(key=lambda g: sum(df[t] for t in g[0]))  # the rarest group drives; the next is checked first
     bind = _Params()
 
-    readable = [_scope_sql(scope, "f", bind)]
+    readable = [_scope_sql(scope, "f", bind, "c.id")]
     if flt.visibility:
         readable.append(f"f.visibility = {bind(flt.visibility)}")
     facet_sql: dict[str, str] = {}

@@ -963,6 +963,8 @@ def _scoped(stmt: Select[Any], scope: ReadScope) -> Select[Any]:
                 DatasetRow.owner_org_id.in_(sorted(scope.org_ids)),
             )
         )
+    if scope.dataset_ids:
+        allowed.append(DatasetRow.id.in_(sorted(scope.dataset_ids)))
     return stmt.where(or_(*allowed))
 
 

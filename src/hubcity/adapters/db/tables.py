@@ -486,3 +486,60 @@ class EvidencePackRow(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     owner: Mapped[UserRow] = relationship(lazy="joined")
+
+
+class AccessRequestRow(Base):
+    """A request to use a restricted or internal dataset, and the owner's decision on it."""
+
+    __tablename__ = "access_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orgs.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    purpose: Mapped[str] = mapped_column(Text)
+    columns: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    ends_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    grant_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    dataset: Mapped[DatasetRow] = relationship(lazy="joined")
+    requester: Mapped[UserRow] = relationship(lazy="joined")
+    org: Mapped[OrgRow | None] = relationship(lazy="joined")
+
+
+class GrantRow(Base):
+    """What a decision (or an agreement) allows: columns, rows, transformations, purpose, period."""
+
+    __tablename__ = "grants"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    grantee_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    grantee_org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orgs.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    columns: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    row_filter: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    transforms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    purpose: Mapped[str] = mapped_column(Text)
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    agreement_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    revoke_reason: Mapped[str] = mapped_column(Text, default="")
+    key_salt: Mapped[str] = mapped_column(String(64), default="")
+    dataset: Mapped[DatasetRow] = relationship(lazy="joined")
+    grantee_user: Mapped[UserRow | None] = relationship(lazy="joined")
+    grantee_org: Mapped[OrgRow | None] = relationship(lazy="joined")

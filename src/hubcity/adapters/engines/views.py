@@ -1,0 +1,184 @@
+"""Views of a version as files: the columns a reader may see, the rows their grant keeps, transformed.
+
+A view is written once per (version, view) as a Parquet file beside the others and read by every
+surface exactly like a version — the rows API, aggregates, exports and the SQL sandbox never see
+the columns or rows it leaves out, and the pseudonymisation key never enters a query engine a
+user can reach: it lives in a Python function registered on a private connection while the file
+is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import shutil
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from duckdb.func import FunctionNullHandling
+
+from hubcity.adapters.engines.duckdb import _where
+from hubcity.domain.grants import Transform, ViewSpec
+from hubcity.domain.places import DONGS, GUS
+
+__all__ = ["DuckViewMaker", "pseudonym"]
+
+_INTEGER = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def pseudonym(key: bytes, value: str) -> str:
+    """The keyed hash (HMAC-SHA256) of a value, as 20 hex digits: equal values, equal pseudonyms."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
+
+def _gu_case(col: str) -> str:
+    """행정동 name, 10-digit 행정동 code or an address naming a 구 → the 구; anything else → NULL."""
+    names: dict[str, set[str]] = {}
+    for d in DONGS:
+        names.setdefault(d.name, set()).add(d.gu)
+    text = f"trim(CAST({col} AS VARCHAR))"
+    whens = [f"WHEN {text} = {_lit(n)} THEN {_lit(next(iter(g)))}" for n, g in names.items() if len(g) == 1]
+    whens += [f"WHEN left({text}, 5) = {_lit(g.code)} THEN {_lit(g.name)}" for g in GUS]
+    gus = "|".join(sorted((g.name for g in GUS), key=len, reverse=True))
+    whens.append(f"WHEN regexp_matches({text}, '({gus})') THEN regexp_extract({text}, '({gus})', 1)")
+    return f"CASE {' '.join(whens)} ELSE NULL END"
+
+
+def _expression(name: str, t: Transform | None, column_type: str) -> str:
+    col = _q(name)
+    if t is None:
+        return col
+    n = t.value or 0
+    text = f"CAST({col} AS VARCHAR)"
+    number = f"TRY_CAST({col} AS DOUBLE)"
+    if t.kind == "pseudonym":
+        return f"hubcity_pseudonym({text})"
+    if t.kind == "mask":
+        stars = f"repeat('*', greatest(length({text}) - {n}, 0))"
+        return f"CASE WHEN {col} IS NULL THEN NULL ELSE left({text}, {n}) || {stars} END"
+    if t.kind == "age_band":
+        low = f"CAST(floor({number} / {n}) * {n} AS BIGINT)"
+        band = f"CAST({low} AS VARCHAR) || '-' || CAST({low} + {n - 1} AS VARCHAR)"
+        return f"CASE WHEN {number} IS NULL THEN NULL ELSE {band} END"
+    if t.kind == "dong_to_gu":
+        return _gu_case(col)
+    if t.kind == "month":
+        return f"strftime(TRY_CAST({col} AS DATE), '%Y-%m')"
+    if t.kind == "round":
+        rounded = f"round({number} / {n}) * {n}"
+        return f"CAST({rounded} AS BIGINT)" if column_type.upper() in _INTEGER else rounded
+    if t.kind == "suppress":
+        return f"CASE WHEN {number} < {n} THEN NULL ELSE {col} END"
+    raise ValueError(f"unknown transformation {t.kind}")
+
+
+class DuckViewMaker:
+    """Writes (and keeps) the view files under ``root``: ``g<grant>/<version id>-<signature>.parquet``."""
+
+    def __init__(self, root: Path, *, threads: int = 2, memory_limit: str = "1GB") -> None:
+        self.root = root
+        self.threads = threads
+        self.memory_limit = memory_limit
+        self._locks: dict[Path, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def path_of(self, version_id: int, spec: ViewSpec) -> Path:
+        return self.root / f"g{spec.grant_id or 0}" / f"{version_id}-{spec.signature}.parquet"
+
+    def make(self, source: Path, version_id: int, spec: ViewSpec, key: bytes) -> tuple[Path, int]:
+        """The view's file (written when missing) and its row count."""
+        out = self.path_of(version_id, spec)
+        with self._lock:
+            lock = self._locks.setdefault(out, threading.Lock())
+        with lock:
+            con = duckdb.connect(
+                ":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit}
+            )
+            try:
+                if not out.exists():
+                    self._write(con, source, spec, key, out)
+                row = con.execute(f"SELECT count(*) FROM read_parquet({_lit(str(out))})").fetchone()
+            finally:
+                con.close()
+        return out, int(row[0]) if row else 0
+
+    def _write(
+        self, con: duckdb.DuckDBPyConnection, source: Path, spec: ViewSpec, key: bytes, out: Path
+    ) -> None:
+        if any(t.kind == "pseudonym" for t in spec.transforms.values()):
+
+            def keyed(value: str | None) -> str | None:
+                return None if value is None else pseudonym(key, value)
+
+            con.create_function(
+                "hubcity_pseudonym", keyed, ["VARCHAR"], "VARCHAR", null_handling=FunctionNullHandling.SPECIAL
+            )
+        types = {
+            str(r[0]): str(r[1])
+            for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(source))})").fetchall()
+        }
+        exprs = [
+            f"{_expression(name, spec.transforms.get(name), types.get(name, ''))} AS {_q(name)}"
+            for name in spec.columns
+            if name in types
+        ]
+        if spec.impossible:
+            where, params = " WHERE false", list[Any]()
+        else:
+            where, params, _ = _where(tuple(spec.filters), None, [])
+        # an empty projection still needs a column for the file to hold its row count
+        select = ", ".join(exprs) if exprs else 'NULL AS "-"'
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            con.execute(
+                f"COPY (SELECT {select} FROM read_parquet({_lit(str(source))}){where}) "
+                f"TO {_lit(str(tmp))} (FORMAT parquet)",
+                params,
+            )
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def destroy(self, grant_id: int) -> int:
+        """Delete every view file of one grant (its pseudonymised copies); returns how many."""
+        folder = self.root / f"g{grant_id}"
+        if not folder.is_dir():
+            return 0
+        count = sum(1 for _ in folder.glob("*.parquet"))
+        shutil.rmtree(folder, ignore_errors=True)
+        return count
+
+    def count_rows(self, source: Path, spec: ViewSpec) -> int:
+        """Rows the view's filter keeps, without writing anything (checks the filter's values too)."""
+        where, params, _ = _where(tuple(spec.filters), None, [])
+        con = duckdb.connect(":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit})
+        try:
+            row = con.execute(
+                f"SELECT count(*) FROM read_parquet({_lit(str(source))}){where}", params
+            ).fetchone()
+        finally:
+            con.close()
+        return int(row[0]) if row else 0
