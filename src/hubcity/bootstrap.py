@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
+from hubcity.adapters.db.agreements_store import SqlAgreementStore
 from hubcity.adapters.db.audit import SqlAuditLog
 from hubcity.adapters.db.engine import create_db_engine, current_revision, make_sessionmaker, migrate
 from hubcity.adapters.db.grants_store import SqlGrantStore
@@ -35,6 +36,7 @@ from hubcity.domain.places import place_names
 from hubcity.ports import TextAnalyzer
 from hubcity.services.access import AccessService, pseudonym_master_key
 from hubcity.services.accounts import AccountService
+from hubcity.services.agreements import AgreementService
 from hubcity.services.audit import AuditService, audit_key
 from hubcity.services.catalog import CatalogService
 from hubcity.services.charts import ChartService
@@ -66,6 +68,7 @@ class Services:
     audit: AuditService
     personal: PersonalDataService
     access: AccessService
+    agreements: AgreementService
     _started: bool = field(default=False, repr=False)
     closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
@@ -132,6 +135,7 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         audit=audit,
     )
     accounts.grants = access.with_grants
+    audit.grant_of = access.grant_of
     catalog = CatalogService(store, SearchIndexer(store, shared_analyzer()), audit=audit)
     limits = IngestLimits(
         max_columns=settings.ingest.max_columns, max_field_bytes=settings.ingest.max_field_mb * 1024 * 1024
@@ -162,6 +166,17 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         store=store, lake=lake, sampler=DuckColumnSampler(), sample_size=settings.ingest.personal_sample
     )
     resources.attach_personal(personal)
+    personal.on_decision = catalog.reindex
+    agreements = AgreementService(
+        store=SqlAgreementStore(make_sessionmaker(engine)),
+        meta=store,
+        catalog=catalog,
+        resources=resources,
+        access=access,
+        audit=audit,
+    )
+    resources.attach_landing(agreements.landing)
+    queue.add_periodic("hubcity.agreements_check", agreements.check, every_minutes=15)
     harvest = HarvestService(
         store=SqlHarvestStore(make_sessionmaker(engine)),
         meta=store,
@@ -212,6 +227,7 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         harvest=harvest,
         personal=personal,
         access=access,
+        agreements=agreements,
         requests=RequestService(
             store,
             catalog,

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -20,6 +20,7 @@ from hubcity.domain.audit import AuditDraft, AuditEntry, AuditFilter
 from hubcity.domain.charts import Chart, Dashboard, Tile
 from hubcity.domain.datasets import Dataset, Resource, Version
 from hubcity.domain.evidence import EvidencePack
+from hubcity.domain.grants import AccessRequest, Grant, ViewSpec
 from hubcity.domain.harvest import HarvestChange, HarvestObject, HarvestRun, HarvestSource, RemoteDataset
 from hubcity.domain.ingest import IngestLimits, IngestOptions, IngestOutcome, ProgressFn
 from hubcity.domain.jobs import Job
@@ -41,6 +42,7 @@ __all__ = [
     "ColumnSampler",
     "DatasetFilter",
     "EvidenceDocumentWriter",
+    "GrantStore",
     "HarvestStore",
     "HarvestTransport",
     "Ingestor",
@@ -55,6 +57,7 @@ __all__ = [
     "SqlRewriter",
     "TableReader",
     "TextAnalyzer",
+    "ViewMaker",
 ]
 
 
@@ -369,3 +372,48 @@ class HarvestTransport(Protocol):
         self, kind: str, url: str, *, filter_org: str, filter_q: str, limit: int
     ) -> list[RemoteDataset]: ...
     def download(self, url: str, dest: Path, *, max_bytes: int) -> None: ...
+
+
+class GrantStore(Protocol):
+    """Access requests and grants (one transaction per call)."""
+
+    def create_request(self, fields: dict[str, Any]) -> AccessRequest: ...
+    def find_request(self, request_id: int) -> AccessRequest | None: ...
+    def update_request(
+        self, request_id: int, fields: dict[str, Any], *, expect_status: str | None = None
+    ) -> AccessRequest: ...
+    def list_requests(
+        self,
+        *,
+        requester_id: int | None = None,
+        owner_org_ids: frozenset[int] | None = None,
+        dataset_id: int | None = None,
+        status: str | None = None,
+        due_before: date | None = None,
+        not_reminded: bool = False,
+    ) -> list[AccessRequest]: ...
+    def create_grant(self, fields: dict[str, Any]) -> Grant: ...
+    def find_grant(self, grant_id: int) -> Grant | None: ...
+    def update_grant(self, grant_id: int, fields: dict[str, Any]) -> Grant: ...
+    def list_grants(
+        self,
+        *,
+        dataset_id: int | None = None,
+        holder: tuple[int | None, frozenset[int]] | None = None,
+        owner_org_ids: frozenset[int] | None = None,
+        agreement_id: int | None = None,
+        active_at: datetime | None = None,
+    ) -> list[Grant]: ...
+    def granted_dataset_ids(
+        self, user_id: int | None, org_ids: frozenset[int], now: datetime
+    ) -> frozenset[int]: ...
+
+
+class ViewMaker(Protocol):
+    """Writes the file of what one reader sees of a version (columns, rows, transformations)."""
+
+    root: Path
+
+    def make(self, source: Path, version_id: int, spec: ViewSpec, key: bytes) -> tuple[Path, int]: ...
+    def count_rows(self, source: Path, spec: ViewSpec) -> int: ...
+    def destroy(self, grant_id: int) -> int: ...

@@ -156,8 +156,12 @@ def test_partial_grant_with_pseudonyms_then_expiry_everywhere(
     assert services.access.destroy_ended() >= 1
     assert not views.exists()
 
-    actions = [e.action for e in services.audit.list_entries(SYSTEM, limit=200).items]
-    assert "access.request" in actions and "access.decision" in actions
+    entries = services.audit.list_entries(SYSTEM, limit=500).items
+    actions = [e.action for e in entries]
+    assert "access.request" in actions and "access.decision" in actions and "grant.revoke" not in actions
+    # every read under the grant names it and its purpose: rows, SQL and the export
+    under = {e.action for e in entries if e.grant_id == grant.id and e.purpose == req.purpose}
+    assert {"rows.read", "sql.query", "export"} <= under
 
 
 def test_refusal_needs_a_reason_and_grants_nothing(services: Services, welfare: dict[str, Any]) -> None:
@@ -235,3 +239,45 @@ def _like(column: str, pattern: str) -> Any:
     from hubcity.domain.query import RowFilter
 
     return RowFilter(column=column, op="like", value=pattern)
+
+
+def test_a_partner_gets_an_internal_dataset_in_part_and_loses_it_at_the_end(
+    services: Services, welfare: dict[str, Any], city: dict[str, Any], tmp_path: Path
+) -> None:
+    """A partner institution (KEPCO) is not city staff: an internal dataset exists for it only
+    under a grant, with the grant's columns, and not at all once the grant has ended."""
+    make_dataset(services, name="usage", title="행정동별 지원 현황", visibility="internal")
+    src = write_people(tmp_path / "usage.csv", rows=30, seed=5)
+    job = upload(services, city["actors"]["editor"], "usage", src, copy_to=tmp_path / "u2" / "usage.csv")
+    assert job.state == "succeeded"
+    partner = actor(services, "partner")
+    assert "usage" not in [d.name for d in services.catalog.list_datasets(partner, DatasetFilter()).items]
+    req = services.access.request_access(
+        partner,
+        dataset="usage",
+        purpose="행정동별 전력 사용과 지원 대상 비교 (MOU 제3조)",
+        ends_on=date.today() + timedelta(days=10),
+        columns=["지원금액", "읍면동"],
+        org="kepco",
+    )
+    services.access.decide(
+        actor(services, "chief"), req.id, decision="partial", transforms={"읍면동": "dong_to_gu"}
+    )
+    partner = actor(services, "partner")
+    result = services.query.run(partner, 'SELECT 읍면동, sum(지원금액) AS 합계 FROM usage."usage" GROUP BY 1')
+    assert {r["읍면동"] for r in result.rows} <= {"동구"} and result.rows
+    total = sum(int(r["지원금액"]) for r in read_csv(src))
+    assert sum(r["합계"] for r in result.rows) == total
+    page = services.resources.query_rows(partner, "usage", "usage", RowQuery(limit=100))
+    assert set(page.rows[0]) == {"지원금액", "읍면동"} and page.total == 30
+    # the transport division (staff) sees the internal dataset without its personal columns
+    staff = services.resources.query_rows(actor(services, "other"), "usage", "usage", RowQuery(limit=1))
+    assert "주민번호" not in staff.rows[0] and "성명" in staff.rows[0]
+    grant = services.access.list_grants(partner, box="mine")[0]
+    services.access.store.update_grant(grant.id, {"ends_at": datetime.now(UTC) - timedelta(minutes=1)})
+    partner = actor(services, "partner")
+    with pytest.raises(QueryError):
+        services.query.run(partner, 'SELECT count(*) FROM usage."usage"')
+    with pytest.raises(NotFound):
+        services.resources.query_rows(partner, "usage", "usage", RowQuery())
+    assert "usage" not in [d.name for d in services.catalog.list_datasets(partner, DatasetFilter()).items]

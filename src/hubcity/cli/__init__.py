@@ -27,7 +27,7 @@ from rich.table import Table
 from hubcity.bootstrap import Services, bootstrap
 from hubcity.cli.audit import audit_app
 from hubcity.cli.personal import personal_app
-from hubcity.domain.accounts import SYSTEM, Actor
+from hubcity.domain.accounts import SYSTEM
 from hubcity.domain.jobs import Job, JobState
 from hubcity.errors import NotFound, PlatformError
 from hubcity.ports import DatasetFilter
@@ -356,7 +356,7 @@ def query(
                 user = svc.accounts.find_user(as_user)
                 if user is None:
                     raise NotFound.of("사용자", "User", as_user)
-                actor = Actor.for_user(user)
+                actor = svc.accounts.actor_for(user.id)  # with the grants they hold
             result = svc.query.run(actor, sql, max_rows=max_rows)
         names = [c["name"] for c in result.columns]
         if fmt == "json":

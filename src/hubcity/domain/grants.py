@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -35,7 +35,9 @@ __all__ = [
     "hidden_columns",
     "parse_row_filter",
     "parse_transform",
+    "restrict",
     "view_for",
+    "visible_columns",
 ]
 
 
@@ -320,22 +322,54 @@ def view_for(
     return spec
 
 
+# a column's profile, as it reads when withheld (the keys stay: pages and clients expect them)
+_PROFILE: dict[str, Any] = {
+    "min": None,
+    "max": None,
+    "top_values": [],
+    "null_count": None,
+    "distinct_count": None,
+}
+
+
 def visible_columns(version: Version, spec: ViewSpec | None) -> list[dict[str, Any]]:
-    """The version's column descriptions as the view shows them (transformed columns say how)."""
+    """The version's column descriptions as the view shows them: transformed columns say how and
+    lose their profile (its values are the raw ones), and a row filter drops every column's profile
+    (it describes rows the reader may not see)."""
     if spec is None:
         return list(version.columns)
     by_name = {str(c["name"]): c for c in version.columns}
     out = []
     for name in spec.columns:
         col = dict(by_name[name])
+        col.pop("text_index", None)  # the index points into the whole file, not the view
         t = spec.transforms.get(name)
         if t is not None:
             col["transform"] = t.as_dict()
             col["type"] = _TRANSFORMED_TYPE.get(t.kind, col.get("type"))
+        if t is not None or spec.filters or spec.impossible:
             col.pop("stats", None)
-            col.pop("text_index", None)
+            col.update({k: v for k, v in _PROFILE.items() if k in col})
+            col["profile_redacted"] = True
         out.append(col)
     return out
+
+
+def restrict(version: Version, spec: ViewSpec | None) -> Version:
+    """The version's description as a view shows it: its columns, and quality checks and warnings
+    only about those columns (their examples are raw values)."""
+    if spec is None:
+        return version
+    shown = set(spec.columns)
+    quality = dict(version.quality)
+    if "checks" in quality:
+        quality["checks"] = [
+            {**c, "examples": [] if spec.transforms.get(str(c.get("column"))) else c.get("examples", [])}
+            for c in quality.get("checks") or []
+            if not c.get("column") or c.get("column") in shown
+        ]
+    warnings = [w for w in version.warnings if not w.get("column") or w.get("column") in shown]
+    return replace(version, columns=visible_columns(version, spec), quality=quality, warnings=warnings)
 
 
 _TRANSFORMED_TYPE = {

@@ -20,10 +20,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import duckdb
-
-from hubcity.adapters.db.grants_store import SqlGrantStore
-from hubcity.adapters.engines.views import DuckViewMaker
 from hubcity.domain.accounts import Actor, Role
 from hubcity.domain.datasets import Dataset, Resource, Version, Visibility, can_read
 from hubcity.domain.grants import (
@@ -38,8 +34,8 @@ from hubcity.domain.grants import (
     hidden_columns,
     parse_row_filter,
     parse_transform,
+    restrict,
     view_for,
-    visible_columns,
 )
 from hubcity.domain.query import RowFilter
 from hubcity.errors import (
@@ -50,7 +46,7 @@ from hubcity.errors import (
     NotFound,
     PermissionDenied,
 )
-from hubcity.ports import Lake, MetadataStore
+from hubcity.ports import GrantStore, Lake, MetadataStore, ViewMaker
 from hubcity.services.audit import AuditService
 
 __all__ = ["AccessService", "DepartmentBoard", "pseudonym_master_key"]
@@ -86,10 +82,10 @@ class AccessService:
     def __init__(
         self,
         *,
-        store: SqlGrantStore,
+        store: GrantStore,
         meta: MetadataStore,
         lake: Lake,
-        views: DuckViewMaker,
+        views: ViewMaker,
         master_key: bytes,
         due_days: int = 20,
         remind_days: int = 3,
@@ -147,10 +143,7 @@ class AccessService:
         """The version's description as the actor may see it (columns left out are absent)."""
         if version is None:
             return None
-        spec = self.spec(actor, dataset, version)
-        if spec is None:
-            return version
-        return replace(version, columns=visible_columns(version, spec))
+        return restrict(version, self.spec(actor, dataset, version))
 
     def shown_resources(self, actor: Actor, dataset: Dataset, resources: list[Resource]) -> list[Resource]:
         if full_access(actor, dataset):
@@ -165,7 +158,7 @@ class AccessService:
         if spec is None or version.parquet_key is None:
             return version, source, False
         path, rows = self.views.make(source, version.id, spec, self._key(spec.key_salt))
-        shown = replace(version, columns=visible_columns(version, spec), row_count=rows)
+        shown = replace(restrict(version, spec), row_count=rows)
         return shown, path, True
 
     def _key(self, salt: str) -> bytes:
@@ -498,15 +491,9 @@ class AccessService:
             names = {str(c["name"]) for c in ver.columns}
             if any(f.column not in names for f in filters):
                 continue
-            try:
-                self.views.count_rows(self.lake.local_path(ver.parquet_key), spec)
-            except duckdb.Error as exc:
-                text = str(exc).strip().splitlines()[0]
-                raise InvalidInput(
-                    f"행 조건의 값이 열의 형식과 맞지 않습니다 ({r.name}): {text}",
-                    f"A row filter value does not fit its column's type ({r.name}): {text}",
-                    [FieldError("row_filter", text, text)],
-                ) from exc
+            self.views.count_rows(
+                self.lake.local_path(ver.parquet_key), spec
+            )  # InvalidInput when a value misfits
 
     def _supersede(self, actor: Actor, grant: Grant, now: datetime) -> None:
         """A new grant replaces the holder's earlier active grant on the same dataset."""
@@ -543,6 +530,11 @@ class AccessService:
         if grant is None or not (grant.holds(actor) or actor.sysadmin or grant.owner_org_id in actor.roles):
             raise NotFound.of("권한", "Grant", str(grant_id))
         return grant
+
+    def processing_records(self, actor: Actor) -> list[Grant]:
+        """Grants on the actor's organisations' datasets that transform columns (all for sysadmins):
+        the owner keeps a record of each pseudonymised provision (PIPA Art. 28-4)."""
+        return [g for g in self.list_grants(actor, box="given") if g.transforms]
 
     def revoke(self, actor: Actor, grant_id: int, reason: str = "") -> Grant:
         grant = self.get_grant(actor, grant_id)

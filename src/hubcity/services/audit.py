@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import io
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -21,6 +21,7 @@ from typing import Any, Literal
 from hubcity.domain.accounts import Actor, ApiToken, Org, Role
 from hubcity.domain.audit import AuditAction, AuditDraft, AuditEntry, AuditFilter, ChainCheck, verify_chain
 from hubcity.domain.datasets import Dataset, Version, Visibility
+from hubcity.domain.grants import Grant
 from hubcity.domain.query import Aggregate, QueryResult, RowFilter, RowQuery
 from hubcity.errors import AuthenticationFailed, FieldError, InvalidInput, NotFound, PermissionDenied
 from hubcity.ports import AuditLog, MetadataStore
@@ -79,6 +80,15 @@ class AuditService:
         self.log = log
         self.store = store
         self._key = key
+        # the grant under which an actor reads a dataset (attached by the bootstrap): reads name it
+        self.grant_of: Callable[[Actor, Dataset], Grant | None] | None = None
+
+    def _under(self, actor: Actor, dataset: Dataset) -> dict[str, Any]:
+        """``grant_id`` and ``purpose`` of the grant a read happens under, when there is one."""
+        if self.grant_of is None or dataset.id not in actor.granted:
+            return {}
+        grant = self.grant_of(actor, dataset)
+        return {"grant_id": grant.id, "purpose": grant.purpose} if grant is not None else {}
 
     # -- writing -------------------------------------------------------------------------------
     def record(
@@ -171,7 +181,8 @@ class AuditService:
         details: dict[str, Any],
     ) -> None:
         personal = _personal(version.columns, columns)
-        if dataset.visibility is not Visibility.RESTRICTED and not personal:
+        under = self._under(actor, dataset)
+        if dataset.visibility is not Visibility.RESTRICTED and not personal and not under:
             return
         extra: dict[str, Any] = {"resource": resource, "version": version.number, **details}
         if channel:
@@ -187,6 +198,7 @@ class AuditService:
             columns=list(columns),
             rows=rows,
             details=extra,
+            **under,
         )
 
     def exported(
@@ -218,6 +230,7 @@ class AuditService:
             columns=[c["name"] for c in version.columns] if version.is_table else [],
             rows=version.row_count if table else None,
             details=details,
+            **self._under(actor, dataset),
         )
 
     def sql_read(self, actor: Actor, sql: str, result: QueryResult) -> None:
@@ -232,7 +245,8 @@ class AuditService:
             version = self.store.find_version(resource.id, int(pin)) if resource else None
             names = [str(c["name"]) for c in version.columns] if version else []
             personal = _personal(version.columns, names) if version else []
-            if dataset.visibility is not Visibility.RESTRICTED and not personal:
+            under = self._under(actor, dataset)
+            if dataset.visibility is not Visibility.RESTRICTED and not personal and not under:
                 continue
             details: dict[str, Any] = {
                 "resource": resource_name,
@@ -252,6 +266,7 @@ class AuditService:
                 columns=names,
                 rows=len(result.rows),
                 details=details,
+                **under,
             )
 
     def dataset_changed(

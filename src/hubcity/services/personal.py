@@ -16,6 +16,7 @@ same kind there.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,6 +128,8 @@ class PersonalDataService:
         self.lake = lake
         self.sampler = sampler
         self.sample_size = sample_size
+        # called with the dataset's id after an owner's decision (the bootstrap attaches the reindex)
+        self.on_decision: Callable[[int], None] | None = None
 
     def _editable(self, actor: Actor, name: str) -> Dataset:
         """The dataset when the actor edits it; NotFound when they may not even read it."""
@@ -310,4 +313,8 @@ class PersonalDataService:
             current.update(kind=kind, unique_identifier=kind in UNIQUE_IDENTIFIERS, confidence=1.0)
         current.update(status=status, decided_by=actor.username, decided_at=datetime.now(UTC).isoformat())
         self.store.set_column_personal(version.id, {column: current})
+        if self.on_decision is not None:
+            self.on_decision(
+                dataset.id
+            )  # a confirmed column leaves the search terms (and a dismissed one returns)
         return current

@@ -317,10 +317,12 @@ class QueryService:
 
     def update_saved(self, actor: Actor, query_id: str, changes: dict[str, Any]) -> SavedQuery:
         saved = self._own(actor, query_id)
+        # an explicit null leaves a text as it is, as a missing key does
+        text = {k: v for k, v in changes.items() if v is not None}
         merged = {
-            "title": changes.get("title", saved.title),
-            "sql": changes.get("sql", saved.sql),
-            "description": changes.get("description", saved.description),
+            "title": text.get("title", saved.title),
+            "sql": text.get("sql", saved.sql),
+            "description": text.get("description", saved.description),
         }
         fields: dict[str, Any] = self._checked(**merged)
         if "shared" in changes:

@@ -16,6 +16,7 @@ import shutil
 import time
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -111,6 +112,12 @@ class ResourceService:
         self.queue: JobQueue | None = None
         self.personal: PersonalDataService | None = None
         self.access: AccessService | None = None
+        self.landing: Callable[[Actor, Dataset], object] | None = None
+
+    def attach_landing(self, landing: Callable[[Actor, Dataset], object]) -> None:
+        """A partner's data lands only inside an agreement: ``landing`` raises PermissionDenied for an
+        upload to a partner's dataset that no active agreement covers (it returns the agreement)."""
+        self.landing = landing
 
     def attach_access(self, access: AccessService) -> None:
         """Column visibility and grants: what each reader sees of a version."""
@@ -152,6 +159,8 @@ class ResourceService:
                 "이 데이터셋에 파일을 올릴 권한이 없습니다.", "You may not upload files to this dataset."
             )
         try:
+            if self.landing is not None:
+                self.landing(actor, dataset)
             options = self._options(req)
             name = req.resource or resource_slug(req.filename)
             if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,99}", name):

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -24,7 +25,9 @@ from hubcity.bootstrap import Services, bootstrap
 from hubcity.errors import PlatformError, TooManyRequests
 from hubcity.settings import Settings, get_settings
 from hubcity.web import exchange
+from hubcity.web.api import access as access_api
 from hubcity.web.api import accounts, datasets, jobs, orgs, query, resources, search
+from hubcity.web.api import agreements as agreements_api
 from hubcity.web.api import audit as audit_api
 from hubcity.web.api import evidence as evidence_api
 from hubcity.web.api import harvest as harvest_api
@@ -139,6 +142,36 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         ko, en = _HTTP_MESSAGES.get(exc.status_code, (str(exc.detail), str(exc.detail)))
         return _respond(request, exc.status_code, ko, en, [])
 
+    @app.exception_handler(OperationalError)
+    async def _database_down(request: Request, exc: OperationalError) -> Response:
+        # the metadata database (or the audit log in it) cannot be reached: the request did not
+        # happen, and a read of personal data is never served without its audit entry
+        log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+        response = _respond(
+            request,
+            503,
+            "데이터베이스에 연결할 수 없어 요청을 처리하지 못했습니다. 잠시 뒤 다시 시도하세요.",
+            "The database cannot be reached, so the request was not carried out; try again shortly.",
+            [],
+        )
+        response.headers["Retry-After"] = "30"
+        return response
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def _unstorable_value(request: Request, exc: Exception) -> Response:
+        # a value from the request the database cannot even compare with: a number past its
+        # integer range (/agreements/99999999999, OverflowError on SQLite) or a NUL character in
+        # text (PostgreSQL) — the caller's input, so a 4xx, never a 500
+        log.warning("unstorable value on %s %s: %s", request.method, request.url.path, exc)
+        return _respond(
+            request,
+            422,
+            "요청 값이 허용 범위를 벗어났거나 쓸 수 없는 문자(NUL 등)를 담고 있습니다.",
+            "A value in the request is out of range or holds a character that cannot be stored (e.g. NUL).",
+            [],
+        )
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
@@ -150,6 +183,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(harvest_api.router, prefix=api_prefix)
     app.include_router(evidence_api.router, prefix=api_prefix)
     app.include_router(personal_api.router, prefix=api_prefix)
+    app.include_router(agreements_api.router, prefix=api_prefix)
+    app.include_router(access_api.router, prefix=api_prefix)
 
     @app.get(f"{api_prefix}/status", tags=["status"], summary="Health and version")
     def status() -> dict[str, Any]:

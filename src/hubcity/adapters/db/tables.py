@@ -543,3 +543,66 @@ class GrantRow(Base):
     dataset: Mapped[DatasetRow] = relationship(lazy="joined")
     grantee_user: Mapped[UserRow | None] = relationship(lazy="joined")
     grantee_org: Mapped[OrgRow | None] = relationship(lazy="joined")
+
+
+class AgreementRow(Base):
+    """A data-sharing agreement (MOU) between a partner institution and a city department."""
+
+    __tablename__ = "agreements"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    partner_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    city_org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"), index=True)
+    purpose: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date, index=True)
+    delete_after_days: Mapped[int] = mapped_column(Integer)
+    no_onward_transfer: Mapped[bool] = mapped_column(Boolean, default=True)
+    contacts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ended_early_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    end_reason: Mapped[str] = mapped_column(Text, default="")
+    shared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    partner_org: Mapped[OrgRow] = relationship(foreign_keys=[partner_org_id], lazy="joined")
+    city_org: Mapped[OrgRow] = relationship(foreign_keys=[city_org_id], lazy="joined")
+    datasets: Mapped[list[AgreementDatasetRow]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="AgreementDatasetRow.id"
+    )
+
+
+class AgreementDatasetRow(Base):
+    """A dataset in an agreement's scope (of either party)."""
+
+    __tablename__ = "agreement_datasets"
+    __table_args__ = (UniqueConstraint("agreement_id", "dataset_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"), index=True)
+    dataset: Mapped[DatasetRow] = relationship(lazy="joined")
+
+
+class AgreementTransferRow(Base):
+    """One push into (or export out of) the hub under an agreement: a record, like X-Road's message log.
+
+    Only the agreement is a foreign key: removing a dataset or a user must never change a record.
+    """
+
+    __tablename__ = "agreement_transfers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))
+    dataset_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dataset_name: Mapped[str] = mapped_column(String(100))
+    resource_name: Mapped[str] = mapped_column(String(100), default="")
+    version_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    job_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    format: Mapped[str] = mapped_column(String(20), default="")
+    official: Mapped[str] = mapped_column(String(100))
+    case_no: Mapped[str] = mapped_column(String(100), default="")
+    user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    username: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -24,6 +24,7 @@ from duckdb.func import FunctionNullHandling
 from hubcity.adapters.engines.duckdb import _where
 from hubcity.domain.grants import Transform, ViewSpec
 from hubcity.domain.places import DONGS, GUS
+from hubcity.errors import FieldError, InvalidInput
 
 __all__ = ["DuckViewMaker", "pseudonym"]
 
@@ -102,7 +103,11 @@ class DuckViewMaker:
         self.threads = threads
         self.memory_limit = memory_limit
         self._locks: dict[Path, threading.Lock] = {}
+        self._rows: dict[Path, int] = {}
         self._lock = threading.Lock()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit})
 
     def path_of(self, version_id: int, spec: ViewSpec) -> Path:
         return self.root / f"g{spec.grant_id or 0}" / f"{version_id}-{spec.signature}.parquet"
@@ -110,19 +115,25 @@ class DuckViewMaker:
     def make(self, source: Path, version_id: int, spec: ViewSpec, key: bytes) -> tuple[Path, int]:
         """The view's file (written when missing) and its row count."""
         out = self.path_of(version_id, spec)
+        rows = self._rows.get(out)
+        if rows is not None and out.exists():
+            return out, rows  # a view file never changes once written: no connection needed
         with self._lock:
             lock = self._locks.setdefault(out, threading.Lock())
         with lock:
-            con = duckdb.connect(
-                ":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit}
-            )
+            con = self._connect()
             try:
                 if not out.exists():
                     self._write(con, source, spec, key, out)
                 row = con.execute(f"SELECT count(*) FROM read_parquet({_lit(str(out))})").fetchone()
             finally:
                 con.close()
-        return out, int(row[0]) if row else 0
+        rows = int(row[0]) if row else 0
+        with self._lock:
+            if len(self._rows) > 10_000:
+                self._rows.clear()
+            self._rows[out] = rows
+        return out, rows
 
     def _write(
         self, con: duckdb.DuckDBPyConnection, source: Path, spec: ViewSpec, key: bytes, out: Path
@@ -167,18 +178,30 @@ class DuckViewMaker:
         folder = self.root / f"g{grant_id}"
         if not folder.is_dir():
             return 0
-        count = sum(1 for _ in folder.glob("*.parquet"))
+        files = list(folder.glob("*.parquet"))
         shutil.rmtree(folder, ignore_errors=True)
+        with self._lock:
+            for f in files:
+                self._rows.pop(f, None)
+                self._locks.pop(f, None)
+        count = len(files)
         return count
 
     def count_rows(self, source: Path, spec: ViewSpec) -> int:
         """Rows the view's filter keeps, without writing anything (checks the filter's values too)."""
         where, params, _ = _where(tuple(spec.filters), None, [])
-        con = duckdb.connect(":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit})
+        con = self._connect()
         try:
             row = con.execute(
                 f"SELECT count(*) FROM read_parquet({_lit(str(source))}){where}", params
             ).fetchone()
+        except duckdb.Error as exc:
+            text = str(exc).strip().splitlines()[0]
+            raise InvalidInput(
+                f"행 조건의 값이 열의 형식과 맞지 않습니다: {text}",
+                f"A row filter value does not fit its column's type: {text}",
+                [FieldError("row_filter", text, text)],
+            ) from exc
         finally:
             con.close()
         return int(row[0]) if row else 0

@@ -7,12 +7,13 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, BackgroundTasks, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from hubcity.domain.query import FILTER_OPS, Aggregate, RowFilter, RowQuery
 from hubcity.errors import InvalidInput
 from hubcity.services.resources import UploadRequest
+from hubcity.web.api.agreements import header_text
 from hubcity.web.api.schemas import AggregateRead, JobRead, ResourceRead, RetypeRequest, RowsRead, json_answer
 from hubcity.web.deps import ActorDep, ServicesDep
 
@@ -55,7 +56,12 @@ def list_resources(name: str, services: ServicesDep, actor: ActorDep) -> list[Re
     status_code=202,
     response_model=JobRead,
     summary="Upload a file: a new resource, or a new version of one",
-    description="Answers 202 with the ingest job; poll GET /api/v1/jobs/{id} until it succeeds or fails.",
+    description=(
+        "Answers 202 with the ingest job; poll GET /api/v1/jobs/{id} until it succeeds or fails. "
+        "A partner institution's dataset takes files only inside an active data-sharing agreement, and "
+        "each push names the requesting official (X-Hubcity-Official) and the case or document number "
+        "(X-Hubcity-Case), percent-encoded UTF-8 for Korean text; 400 when either is missing."
+    ),
 )
 async def upload(
     name: str,
@@ -69,9 +75,16 @@ async def upload(
     encoding: Annotated[str | None, Form()] = None,
     sheet: Annotated[str | None, Form()] = None,
     column_types: Annotated[str | None, Form(description="JSON object: column → type")] = None,
+    official: Annotated[
+        str | None, Header(alias="X-Hubcity-Official", description="Partner pushes: the requesting official")
+    ] = None,
+    case: Annotated[
+        str | None, Header(alias="X-Hubcity-Case", description="Partner pushes: the case or document number")
+    ] = None,
 ) -> JobRead:
-    # check rights and the declared size before taking the bytes in
-    services.catalog.get_editable(actor, name)
+    # check rights (a partner push: agreement and details) and the declared size before taking the bytes in
+    official, case = header_text(official), header_text(case)
+    services.agreements.check_push(actor, name, official=official, case=case)
     limit = services.settings.ingest.max_upload_mb * 1024 * 1024
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit + 64 * 1024:  # multipart framing allowance
@@ -80,7 +93,7 @@ async def upload(
             f"The upload is too large; the limit is {services.settings.ingest.max_upload_mb:,} MiB.",
         )
     path = await save_upload(file, services.settings.uploads_dir)
-    job = services.resources.start_upload(
+    job = services.agreements.upload(
         actor,
         UploadRequest(
             dataset=name,
@@ -91,6 +104,8 @@ async def upload(
             sheet=sheet or None,
             column_types=parse_column_types(column_types),
         ),
+        official=official,
+        case=case,
     )
     return JobRead.of(job)
 
@@ -237,8 +252,12 @@ def download(
     background: BackgroundTasks,
     format: str = "csv",
     version: int | None = Query(None, ge=1),
+    case: str | None = Query(None, description="Exports under an agreement: the case or document number"),
+    case_header: Annotated[str | None, Header(alias="X-Hubcity-Case", include_in_schema=False)] = None,
 ) -> FileResponse:
-    export = services.resources.export(actor, name, resource, format, version=version, channel="api")
+    export = services.agreements.export(
+        actor, name, resource, format, version=version, case=header_text(case_header) or case, channel="api"
+    )
     if format != "source":
         background.add_task(export.path.unlink, missing_ok=True)
     return FileResponse(

@@ -4,6 +4,10 @@ Pages: ``/`` (home), ``/datasets`` (search with facets), ``/datasets/new``,
 ``/datasets/{name}`` (metadata, preview, profile, quality, versions, downloads),
 ``/datasets/{name}/upload``, ``/jobs/{id}``, ``/orgs``, ``/orgs/{slug}``,
 ``/requests`` (citizens' data requests: the board, ``/requests/new``, ``/requests/{id}``),
+``/access`` (access requests and grants between departments: ``/access/board``,
+``/access/new``, ``/access/requests/{id}``, ``/access/grants``, ``/datasets/{name}/access-request``),
+``/agreements`` (data-sharing agreements with partners: ``/agreements/new``, ``/agreements/{id}``,
+``/agreements/{id}/edit``),
 ``/sql`` (the SQL workspace; ``/sql/save``), ``/login``, ``/logout``, ``/me/tokens``;
 static files under ``/static``.
 Access control stays in the services: these handlers parse, call, render.
@@ -15,7 +19,9 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from hubcity.errors import NotFound
+from hubcity.web.ui import access as access_pages
 from hubcity.web.ui import accounts, catalog, orgs, sql, uploads
+from hubcity.web.ui import agreements as agreement_pages
 from hubcity.web.ui import audit as audit_pages
 from hubcity.web.ui import evidence as evidence_pages
 from hubcity.web.ui import harvest as harvest_pages
@@ -49,3 +55,5 @@ for _module in (catalog, uploads, orgs, accounts, data_requests, sql, audit_page
     router.include_router(_module.router)
 router.include_router(evidence_pages.router)
 router.include_router(personal_pages.router)
+router.include_router(agreement_pages.router)
+router.include_router(access_pages.router)

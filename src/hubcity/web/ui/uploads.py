@@ -40,9 +40,11 @@ def _page(
     values: dict[str, str] | None = None,
     error: tuple[str, str] | None = None,
     status: int = 200,
+    partner_push: bool = False,
 ) -> Response:
     api_url = f"/api/v1/datasets/{dataset.name}/resources"
     context = {
+        "partner_push": partner_push,  # a partner's dataset: the push names the official and case
         "dataset": dataset,
         "resources": resources,
         "encodings": ENCODINGS,
@@ -65,7 +67,7 @@ def upload_page(request: Request, name: str, services: ServicesDep, actor: Actor
         return RedirectResponse(f"/login?next=/datasets/{name}/upload", status_code=303)
     services.catalog.get_editable(actor, name)
     dataset, resources = services.resources.list_resources(actor, name)
-    return _page(request, actor, dataset, resources)
+    return _page(request, actor, dataset, resources, partner_push=services.agreements.partner_owned(dataset))
 
 
 @router.post("/datasets/{name}/upload")
@@ -79,13 +81,15 @@ async def upload_form(
     resource: Annotated[str, Form()] = "",
     encoding: Annotated[str, Form()] = "",
     sheet: Annotated[str, Form()] = "",
+    official: Annotated[str, Form()] = "",
+    case: Annotated[str, Form()] = "",
 ) -> Response:
     """The no-JavaScript path: take the file, start the job, show the job page."""
     check_csrf(request, csrf)
     if not actor.authenticated:
         return RedirectResponse(f"/login?next=/datasets/{name}/upload", status_code=303)
     await run_in_threadpool(services.catalog.get_editable, actor, name)
-    values = {"resource": resource, "encoding": encoding, "sheet": sheet}
+    values = {"resource": resource, "encoding": encoding, "sheet": sheet, "official": official, "case": case}
     try:
         if file is None or not file.filename:
             raise InvalidInput("올릴 파일을 고르세요.", "Choose a file to upload.")
@@ -98,11 +102,13 @@ async def upload_form(
             encoding=encoding.strip() or None,
             sheet=sheet.strip() or None,
         )
-        job = await run_in_threadpool(services.resources.start_upload, actor, request_)
+        job = await run_in_threadpool(
+            lambda: services.agreements.upload(actor, request_, official=official, case=case)
+        )
     except (InvalidInput, IngestError) as exc:
         dataset, resources = await run_in_threadpool(services.resources.list_resources, actor, name)
         return _page(request, actor, dataset, resources, values=values, error=(exc.message, exc.message_en),
-                     status=422)  # fmt: skip
+                     status=422, partner_push=services.agreements.partner_owned(dataset))  # fmt: skip
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 

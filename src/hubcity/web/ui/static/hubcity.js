@@ -79,6 +79,11 @@
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.dataset.api);
     xhr.setRequestHeader("X-CSRF-Token", form.dataset.csrf);
+    // a partner's push names the official and the case; headers carry Korean as percent-encoded UTF-8
+    [["official", "X-Hubcity-Official"], ["case", "X-Hubcity-Case"]].forEach(function (pair) {
+      var input = form.elements[pair[0]];
+      if (input && input.value.trim()) { xhr.setRequestHeader(pair[1], encodeURIComponent(input.value.trim())); }
+    });
     xhr.setRequestHeader("Accept", "application/json");
     xhr.upload.onprogress = function (e) {
       if (e.lengthComputable) { setBar("send-bar", (e.loaded / e.total) * 100); }
