@@ -46,6 +46,7 @@ __all__ = [
     "HarvestStore",
     "HarvestTransport",
     "Ingestor",
+    "LakeSealer",
     "JobQueue",
     "Lake",
     "MetadataStore",
@@ -417,3 +418,11 @@ class ViewMaker(Protocol):
     def make(self, source: Path, version_id: int, spec: ViewSpec, key: bytes) -> tuple[Path, int]: ...
     def count_rows(self, source: Path, spec: ViewSpec) -> int: ...
     def destroy(self, grant_id: int) -> int: ...
+
+
+class LakeSealer(Protocol):
+    """Encryption at rest of unique-identifier columns and of the original files they came in."""
+
+    def seal_columns(self, path: Path, columns: list[str]) -> None: ...
+    def seal_file(self, src: Path, dest: Path) -> None: ...
+    def unseal_stream(self, fin: BinaryIO, fout: BinaryIO) -> None: ...

@@ -40,7 +40,13 @@ def welfare(services: Services, city: dict[str, Any], tmp_path: Path) -> dict[st
     services.accounts.create_user(
         SYSTEM, username="rider", password=PASSWORD, display_name="한버스", org="transport", role="member"
     )
-    make_dataset(services, name="welfare", title="긴급복지 지원 대상", visibility="restricted")
+    make_dataset(
+        services,
+        name="welfare",
+        title="긴급복지 지원 대상",
+        visibility="restricted",
+        legal_basis="긴급복지지원법 제13조(자료의 제공)",
+    )
     src = write_people(tmp_path / "people.csv", rows=60)
     job = upload(services, city["actors"]["editor"], "welfare", src, copy_to=tmp_path / "up" / "people.csv")
     assert job.state == "succeeded", job.error

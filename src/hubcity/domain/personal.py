@@ -53,6 +53,7 @@ __all__ = [
     "luhn_ok",
     "rrn_check_digit",
     "scan_column",
+    "sealed_names",
 ]
 
 # Bump when a rule changes, so stored findings made under older rules can be found and re-run.
@@ -110,6 +111,16 @@ _LABELS: dict[PersonalKind, tuple[str, str, str]] = {
     PersonalKind.ADDRESS: ("주소", "address", "addresses"),
     PersonalKind.NAME: ("사람 이름", "personal name", "personal names"),
 }
+
+
+def sealed_names(columns: Iterable[dict[str, Any]]) -> list[str]:
+    """The columns kept encrypted at rest: unique identifiers found and not dismissed by the owner."""
+    out = []
+    for col in columns:
+        p = col.get("personal") or {}
+        if p.get("kind") in UNIQUE_IDENTIFIERS and p.get("status") in ("suspected", "confirmed"):
+            out.append(str(col["name"]))
+    return out
 
 
 def kind_label(kind: str, lang: str = "ko") -> str:

@@ -37,6 +37,7 @@ from hubcity.domain.grants import (
     restrict,
     view_for,
 )
+from hubcity.domain.personal import sealed_names
 from hubcity.domain.query import RowFilter
 from hubcity.errors import (
     AuthenticationFailed,
@@ -52,6 +53,8 @@ from hubcity.services.audit import AuditService
 __all__ = ["AccessService", "DepartmentBoard", "pseudonym_master_key"]
 
 log = logging.getLogger(__name__)
+# transformations after which a unique identifier is no longer one (PIPA: pseudonymised or masked)
+_DE_IDENTIFY = frozenset({"pseudonym", "mask"})
 KST = ZoneInfo("Asia/Seoul")
 
 
@@ -372,6 +375,7 @@ class AccessService:
         for r in resources:
             for c in r.current.columns if r.current else []:
                 known.setdefault(str(c["name"]), str(c.get("type", "text")))
+        identifiers = {n for r in resources if r.current for n in sealed_names(r.current.columns)}
         errors: list[FieldError] = []
         wanted = list(dict.fromkeys(columns if columns else (req.columns or list(known))))
         unknown = [c for c in wanted if c not in known]
@@ -406,6 +410,20 @@ class AccessService:
                         f"transforms.{col}", f"제공하지 않는 열입니다: {col}", f"not a provided column: {col}"
                     )
                 )
+        raw_ids = [
+            c for c in wanted if c in identifiers and (c not in parsed or parsed[c].kind not in _DE_IDENTIFY)
+        ]
+        if raw_ids and not dataset.legal_basis.strip():
+            names = ", ".join(raw_ids)
+            errors.append(
+                FieldError(
+                    "columns",
+                    f"고유식별정보({names})를 그대로 제공하려면 데이터셋에 법적 근거가 "
+                    "기록되어 있어야 합니다. 가명처리(pseudonym)하거나 마스킹(mask)하거나 빼세요.",
+                    f"Unique identifiers ({names}) can be provided as they are only when the dataset "
+                    "records a legal basis; pseudonymise, mask or leave them out.",
+                )
+            )
         end = _date(ends_on, "ends_on", errors) if ends_on else req.ends_on
         today = datetime.now(KST).date()
         if end is not None and end <= today:

@@ -26,10 +26,11 @@ from hubcity.domain.accounts import Actor
 from hubcity.domain.datasets import Dataset, Resource, Version, can_edit, can_read
 from hubcity.domain.ingest import ColumnType, IngestLimits, IngestOptions, detect_format
 from hubcity.domain.jobs import Job, JobState
+from hubcity.domain.personal import sealed_names
 from hubcity.domain.query import AGGREGATES, Aggregate, RowFilter, RowQuery
 from hubcity.domain.textindex import TextIndexFiles
 from hubcity.errors import FieldError, IngestError, InvalidInput, NotFound, PermissionDenied, PlatformError
-from hubcity.ports import Ingestor, JobQueue, Lake, MetadataStore, TableReader
+from hubcity.ports import Ingestor, JobQueue, Lake, LakeSealer, MetadataStore, TableReader
 from hubcity.services.access import AccessService
 from hubcity.services.audit import AuditService
 from hubcity.services.catalog import CatalogService, Channel
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 _SLUG_CLEAN = re.compile(r"[^a-z0-9]+")
 _STALE_AFTER = timedelta(minutes=2)
+_SEALED = ".sealed"  # the lake key's suffix of an original file kept encrypted
 
 
 def resource_slug(filename: str) -> str:
@@ -80,6 +82,7 @@ class ExportFile:
     path: Path
     filename: str
     media_type: str
+    temporary: bool = True  # written for this download: delete it once sent (not so a lake file)
 
 
 class ResourceService:
@@ -97,8 +100,10 @@ class ResourceService:
         export_formats: dict[str, tuple[str, str]],
         quota: QueryQuota | None = None,
         audit: AuditService | None = None,
+        sealer: LakeSealer | None = None,
     ) -> None:
         self.audit = audit
+        self.sealer = sealer
         self.store = store
         self.catalog = catalog
         self.lake = lake
@@ -113,6 +118,23 @@ class ResourceService:
         self.personal: PersonalDataService | None = None
         self.access: AccessService | None = None
         self.landing: Callable[[Actor, Dataset], object] | None = None
+
+    def _copy_source(self, ver: Version, dest: Path) -> None:
+        """The version's original file as uploaded (decrypted when it was sealed), into ``dest``."""
+        try:
+            with self.lake.open(ver.source_key) as src, dest.open("wb") as dst:
+                if ver.source_key.endswith(_SEALED):
+                    self._sealer().unseal_stream(src, dst)
+                else:
+                    shutil.copyfileobj(src, dst, 1 << 20)
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
+
+    def _sealer(self) -> LakeSealer:
+        if self.sealer is None:
+            raise RuntimeError("unique identifiers found, but no sealer is configured")
+        return self.sealer
 
     def attach_landing(self, landing: Callable[[Actor, Dataset], object]) -> None:
         """A partner's data lands only inside an agreement: ``landing`` raises PermissionDenied for an
@@ -251,8 +273,7 @@ class ResourceService:
         merged = {**current.options.get("column_types", {}), **column_types}
         self.work_dir.mkdir(parents=True, exist_ok=True)
         copy = self.work_dir / f"retype-{uuid.uuid4()}"
-        with self.lake.open(current.source_key) as src, copy.open("wb") as dst:
-            shutil.copyfileobj(src, dst, 1 << 20)
+        self._copy_source(current, copy)
         return self.start_upload(
             actor,
             UploadRequest(
@@ -354,12 +375,19 @@ class ResourceService:
         if outcome is not None and self.personal is not None:
             previous = resource.current if resource is not None else None
             columns = self.personal.scan_ingest(dataset, parquet, columns, previous, filename)
+        sealed = sealed_names(columns)
+        if sealed:  # unique identifiers are kept encrypted in the lake, and so is the file they came in
+            progress.flush(stage="sealing")
+            self._sealer().seal_columns(parquet, sealed)
+            columns = [{**c, "sealed": True} if c["name"] in sealed else c for c in columns]
+            stored = job_dir / "source.sealed"
+            self._sealer().seal_file(source, stored)
         progress.flush(stage="publishing")
         token = uuid.uuid4().hex[:12]
         base = f"datasets/{dataset.id}/{job.resource_name}"
         suffix = Path(filename).suffix.lower() or ".bin"
-        source_key = f"{base}/source-{token}{suffix}"
-        self.lake.put(source, source_key)
+        source_key = f"{base}/source-{token}{suffix}{_SEALED if sealed else ''}"
+        self.lake.put(stored if sealed else source, source_key)
         put_keys.append(source_key)
         parquet_key = None
         if outcome is not None:
@@ -735,11 +763,17 @@ class ResourceService:
                 "use CSV or another format.",
             )
         if fmt == "source":
-            path = self.lake.local_path(ver.source_key)
+            temporary = ver.source_key.endswith(_SEALED)
+            if temporary:
+                self.work_dir.mkdir(parents=True, exist_ok=True)
+                path = self.work_dir / f"export-{uuid.uuid4().hex}.source"
+                self._copy_source(ver, path)
+            else:
+                path = self.lake.local_path(ver.source_key)
             if self.audit:
                 self.audit.exported(actor, dataset, resource.name, ver, fmt, channel=channel)
             self.catalog.record_use(dataset, channel, download=True)
-            return ExportFile(path, ver.filename, "application/octet-stream")
+            return ExportFile(path, ver.filename, "application/octet-stream", temporary=temporary)
         if fmt not in self.export_formats:
             allowed = ", ".join([*self.export_formats, "source"])
             raise InvalidInput(f"형식은 {allowed} 중 하나입니다.", f"format must be one of {allowed}.")

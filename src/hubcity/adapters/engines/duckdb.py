@@ -21,6 +21,7 @@ import duckdb
 import xlsxwriter
 
 from hubcity.adapters.engines import textindex
+from hubcity.adapters.engines.sealing import ColumnSealer, sealed_columns, source_sql
 from hubcity.domain.query import FILTER_OPS, Aggregate, RowFilter, RowQuery
 from hubcity.domain.textindex import TextIndexFiles, wants_text_index
 from hubcity.errors import InvalidInput
@@ -64,10 +65,18 @@ _TYPE_CACHE = 4096  # Parquet files whose column types a reader keeps
 
 
 class DuckTableReader:
-    def __init__(self, *, threads: int = 2, memory_limit: str = "1GB", temp_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        threads: int = 2,
+        memory_limit: str = "1GB",
+        temp_dir: Path | None = None,
+        sealer: ColumnSealer | None = None,
+    ) -> None:
         self.threads = threads
         self.memory_limit = memory_limit
         self.temp_dir = temp_dir
+        self.sealer = sealer  # decrypts sealed columns (unique identifiers) as they are read
         self._db: duckdb.DuckDBPyConnection | None = None
         self._type_cache: dict[tuple[str, int, int], dict[str, str]] = {}
         self._db_lock = threading.Lock()
@@ -84,6 +93,8 @@ class DuckTableReader:
                 if self.temp_dir:
                     self.temp_dir.mkdir(parents=True, exist_ok=True)
                     db.execute(f"SET temp_directory = {_lit(self.temp_dir)}")
+                if self.sealer is not None:
+                    self.sealer.register(db)
                 self._db = db
             con = self._db.cursor()
         try:
@@ -110,7 +121,7 @@ class DuckTableReader:
                 )
             else:
                 parts.append(col)
-        return f"SELECT {', '.join(parts) or '*'} FROM read_parquet({_lit(path)})"
+        return f"SELECT {', '.join(parts) or '*'} FROM {_source(path)}"
 
     def _types(self, con: duckdb.DuckDBPyConnection, path: Path) -> dict[str, str]:
         """The file's column types; a version's Parquet never changes, so they are kept (by path,
@@ -119,7 +130,7 @@ class DuckTableReader:
         key = (str(path), st.st_size, st.st_mtime_ns)
         types = self._type_cache.get(key)
         if types is None:
-            rows = con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(path)})").fetchall()
+            rows = con.execute(f"DESCRIBE SELECT * FROM {_source(path)}").fetchall()
             types = {str(r[0]): str(r[1]) for r in rows}
             if len(self._type_cache) >= _TYPE_CACHE:
                 self._type_cache.clear()
@@ -157,7 +168,7 @@ class DuckTableReader:
             order = ", ".join(f"{_q(c)} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in query.sort)
             select = self._select(path, cols, types=types)
             if indexed:
-                select = select.replace(f"read_parquet({_lit(path)})", _source(path, indexed), 1)
+                select = select.replace(_source(path), _source(path, indexed), 1)
             sql = (
                 f"{select}{where}"
                 f"{' ORDER BY ' + order if order else ''} LIMIT {int(query.limit)} OFFSET {int(query.offset)}"
@@ -214,7 +225,12 @@ class DuckTableReader:
         self, path: Path, columns: list[dict[str, Any]], *, rows: int, dest: Path
     ) -> dict[str, TextIndexFiles]:
         """Text indexes for the free-text columns of the data file ``path``, written beside ``dest``."""
-        candidates = [c["name"] for c in columns if wants_text_index(c, rows=rows, average_length=1e9)]
+        sealed = set(sealed_columns(path))  # an index of a sealed column would hold its values in clear
+        candidates = [
+            c["name"]
+            for c in columns
+            if c["name"] not in sealed and wants_text_index(c, rows=rows, average_length=1e9)
+        ]
         out: dict[str, TextIndexFiles] = {}
         with self._connect() as con:
             lengths = textindex.average_lengths(con, path, candidates)
@@ -258,7 +274,7 @@ class DuckTableReader:
     def _xlsx(
         self, con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], types: dict[str, str], out: Path
     ) -> None:
-        total = con.execute(f"SELECT count(*) FROM read_parquet({_lit(path)})").fetchone()
+        total = con.execute(f"SELECT count(*) FROM {_source(path)}").fetchone()
         if total and int(total[0]) > _XLSX_MAX_ROWS:
             raise InvalidInput(
                 f"행이 {int(total[0]):,}개라 Excel 한 시트(최대 1,048,575행)에 담을 수 없습니다. "
@@ -330,10 +346,9 @@ def _lowerer(con: duckdb.DuckDBPyConnection) -> Callable[[str], str]:
     return lower
 
 
-def _source(path: Path, indexed: bool) -> str:
-    if indexed:
-        return f"read_parquet({_lit(path)}, file_row_number = true)"
-    return f"read_parquet({_lit(path)})"
+def _source(path: Path, indexed: bool = False) -> str:
+    """The scan of a version's file (sealed columns decrypted), with the row number for the text index."""
+    return source_sql(path, row_number=indexed)
 
 
 def _where(

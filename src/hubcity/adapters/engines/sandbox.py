@@ -23,7 +23,8 @@ from typing import Any
 
 import duckdb
 
-from hubcity.adapters.engines.duckdb import _jsonable, _lit, _q
+from hubcity.adapters.engines.duckdb import _jsonable, _lit, _q, _source
+from hubcity.adapters.engines.sealing import ColumnSealer
 from hubcity.domain.query import BoundTable, QueryResult, TableRef
 from hubcity.errors import QueryCancelled, QueryError, QueryTimeout
 
@@ -63,10 +64,18 @@ def _sql_error(exc: Exception) -> QueryError:
 
 
 class DuckSqlEngine:
-    def __init__(self, *, threads: int = 2, memory_limit: str = "1GB", temp_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        threads: int = 2,
+        memory_limit: str = "1GB",
+        temp_dir: Path | None = None,
+        sealer: ColumnSealer | None = None,
+    ) -> None:
         self.threads = threads
         self.memory_limit = memory_limit
         self.temp_dir = temp_dir
+        self.sealer = sealer
         # parsing reads no data, so one connection serves every query (a new one costs ~20 ms)
         self._parser = duckdb.connect(":memory:", config=dict(_BASE_CONFIG))
         self._parser_lock = threading.Lock()
@@ -86,6 +95,9 @@ class DuckSqlEngine:
         if self.temp_dir:
             self.temp_dir.mkdir(parents=True, exist_ok=True)
             con.execute(f"SET temp_directory = {_lit(self.temp_dir)}")
+        if self.sealer is not None:
+            # sealed columns are decrypted inside the view; the key stays in the Python function
+            self.sealer.register(con)
         return con
 
     def _fill(self) -> None:
@@ -194,7 +206,7 @@ class DuckSqlEngine:
                 cols = ", ".join(_q(c) for c in t.columns) or "*"
                 con.execute(
                     f"CREATE OR REPLACE VIEW {_q(t.schema)}.{_q(t.name)} AS "
-                    f"SELECT {cols} FROM read_parquet({_lit(t.path)})"
+                    f"SELECT {cols} FROM {_source(t.path)}"
                 )
             con.execute("SET lock_configuration = true")
             yield con

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
 import shutil
 import threading
@@ -21,7 +22,8 @@ from typing import Any
 import duckdb
 from duckdb.func import FunctionNullHandling
 
-from hubcity.adapters.engines.duckdb import _where
+from hubcity.adapters.engines.duckdb import _source, _where
+from hubcity.adapters.engines.sealing import SEAL, ColumnSealer, sealed_columns
 from hubcity.domain.grants import Transform, ViewSpec
 from hubcity.domain.places import DONGS, GUS
 from hubcity.errors import FieldError, InvalidInput
@@ -98,16 +100,22 @@ def _expression(name: str, t: Transform | None, column_type: str) -> str:
 class DuckViewMaker:
     """Writes (and keeps) the view files under ``root``: ``g<grant>/<version id>-<signature>.parquet``."""
 
-    def __init__(self, root: Path, *, threads: int = 2, memory_limit: str = "1GB") -> None:
+    def __init__(
+        self, root: Path, *, threads: int = 2, memory_limit: str = "1GB", sealer: ColumnSealer | None = None
+    ) -> None:
         self.root = root
         self.threads = threads
         self.memory_limit = memory_limit
+        self.sealer = sealer  # a view keeps a sealed column it passes on untransformed sealed
         self._locks: dict[Path, threading.Lock] = {}
         self._rows: dict[Path, int] = {}
         self._lock = threading.Lock()
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        return duckdb.connect(":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit})
+        con = duckdb.connect(":memory:", config={"threads": self.threads, "memory_limit": self.memory_limit})
+        if self.sealer is not None:
+            self.sealer.register(con)
+        return con
 
     def path_of(self, version_id: int, spec: ViewSpec) -> Path:
         return self.root / f"g{spec.grant_id or 0}" / f"{version_id}-{spec.signature}.parquet"
@@ -125,7 +133,9 @@ class DuckViewMaker:
             try:
                 if not out.exists():
                     self._write(con, source, spec, key, out)
-                row = con.execute(f"SELECT count(*) FROM read_parquet({_lit(str(out))})").fetchone()
+                row = con.execute(
+                    f"SELECT count(*) FROM read_parquet({_lit(str(out))})"
+                ).fetchone()  # counts only
             finally:
                 con.close()
         rows = int(row[0]) if row else 0
@@ -147,14 +157,19 @@ class DuckViewMaker:
                 "hubcity_pseudonym", keyed, ["VARCHAR"], "VARCHAR", null_handling=FunctionNullHandling.SPECIAL
             )
         types = {
-            str(r[0]): str(r[1])
-            for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(str(source))})").fetchall()
+            str(r[0]): str(r[1]) for r in con.execute(f"DESCRIBE SELECT * FROM {_source(source)}").fetchall()
         }
+        # transformations work on the clear values; a sealed column passed on as it is stays sealed
+        sealed = [n for n in sealed_columns(source) if n in spec.columns and n not in spec.transforms]
         exprs = [
-            f"{_expression(name, spec.transforms.get(name), types.get(name, ''))} AS {_q(name)}"
+            f"{SEAL}(CAST({_q(name)} AS VARCHAR)) AS {_q(name)}"
+            if name in sealed
+            else f"{_expression(name, spec.transforms.get(name), types.get(name, ''))} AS {_q(name)}"
             for name in spec.columns
             if name in types
         ]
+        meta = json.dumps(sealed, ensure_ascii=False).replace("'", "''")
+        options = f", KV_METADATA {{'hubcity.sealed': '{meta}'}}" if sealed else ""
         if spec.impossible:
             where, params = " WHERE false", list[Any]()
         else:
@@ -165,8 +180,8 @@ class DuckViewMaker:
         tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
         try:
             con.execute(
-                f"COPY (SELECT {select} FROM read_parquet({_lit(str(source))}){where}) "
-                f"TO {_lit(str(tmp))} (FORMAT parquet)",
+                f"COPY (SELECT {select} FROM {_source(source)}{where}) "
+                f"TO {_lit(str(tmp))} (FORMAT parquet{options})",
                 params,
             )
             os.replace(tmp, out)
@@ -192,9 +207,7 @@ class DuckViewMaker:
         where, params, _ = _where(tuple(spec.filters), None, [])
         con = self._connect()
         try:
-            row = con.execute(
-                f"SELECT count(*) FROM read_parquet({_lit(str(source))}){where}", params
-            ).fetchone()
+            row = con.execute(f"SELECT count(*) FROM {_source(source)}{where}", params).fetchone()
         except duckdb.Error as exc:
             text = str(exc).strip().splitlines()[0]
             raise InvalidInput(

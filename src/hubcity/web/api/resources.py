@@ -258,7 +258,7 @@ def download(
     export = services.agreements.export(
         actor, name, resource, format, version=version, case=header_text(case_header) or case, channel="api"
     )
-    if format != "source":
+    if export.temporary:
         background.add_task(export.path.unlink, missing_ok=True)
     return FileResponse(
         export.path, media_type=export.media_type, filename=export.filename, background=background
