@@ -353,3 +353,43 @@ def test_partner_exports_are_recorded_as_outgoing_transfers(
         "KEPCO-77",
         "csv",
     )
+
+
+def test_partners_get_personal_columns_pseudonymised_and_only_the_agreement_ends_its_grants(
+    services: Services, world: dict[str, Any]
+) -> None:
+    from tests.services.test_personal import write_people
+
+    tmp = world["tmp"]
+    make_dataset(services, name="welfare", title="긴급복지 지원 대상", visibility="restricted")
+    people = write_people(tmp / "people.csv", rows=40)
+    job = upload(services, SYSTEM, "welfare", people, copy_to=tmp / "up" / "people.csv")
+    assert job.state == "succeeded", job.error
+    with people.open(encoding="utf-8", newline="") as fh:
+        raw = list(csv.DictReader(fh))
+    chief = actor(services, "chief")
+    agreement = services.agreements.create_agreement(chief, draft(datasets=("grid-load", "welfare")))
+
+    page = services.resources.query_rows(actor(services, "partner"), "welfare", "people", RowQuery(limit=100))
+    assert page.total == 40
+    for row, original in zip(page.rows, raw, strict=True):
+        assert row["지원금액"] == int(original["지원금액"])  # not personal: as it is
+        # the hidden personal column (a suspected 주민등록번호) arrives pseudonymised
+        assert len(row["주민번호"]) == 20 and row["주민번호"] != original["주민번호"]
+    grant = services.access.grant_of(
+        actor(services, "partner"), services.catalog.get_dataset(SYSTEM, "welfare")
+    )
+    assert grant is not None and {k: t.kind for k, t in grant.transforms.items()} == {"주민번호": "pseudonym"}
+
+    # the owner's admin cannot revoke what the agreement allows (the next check would give it back)
+    with pytest.raises(Conflict) as refused:
+        services.access.revoke(chief, grant.id, "no more")
+    assert "협약" in refused.value.message and "agreement" in refused.value.message_en
+
+    # a check that read the agreement before it was terminated does not share it again
+    stale = services.agreements.store.find_agreement(agreement.id)
+    assert stale is not None
+    services.agreements.terminate(chief, agreement.id, "사업 종료")
+    services.agreements._sync(None, stale, datetime.now(UTC))
+    with pytest.raises(NotFound):
+        services.resources.query_rows(actor(services, "partner"), "welfare", "people", RowQuery())

@@ -563,7 +563,18 @@ class AccessService:
             )
         if grant.revoked_at is not None:
             raise Conflict("이미 회수된 권한입니다.", "The grant is already revoked.")
+        if grant.agreement_id is not None:
+            raise Conflict(
+                f"협약 {grant.agreement_id}번으로 만든 권한입니다. "
+                "협약의 대상 데이터셋을 바꾸거나 협약을 종료하세요.",
+                f"This grant comes from agreement {grant.agreement_id}: change the agreement's datasets "
+                "or terminate it instead.",
+            )
         return self._revoke(actor, grant, reason.strip() or "revoked", datetime.now(UTC))
+
+    def end_agreement_grant(self, actor: Actor | None, grant: Grant, reason: str) -> Grant:
+        """Revoke one grant an agreement made, because the agreement changed (its manager decided)."""
+        return self._revoke(actor, grant, reason, datetime.now(UTC))
 
     def _revoke(self, actor: Actor | None, grant: Grant, reason: str, now: datetime) -> Grant:
         done = self.store.update_grant(

@@ -288,10 +288,11 @@ class AgreementService:
                 [FieldError("reason", "사유가 필요합니다.", "A reason is required.")],
             )
         now = datetime.now(UTC)
+        # revoke first: should it fail, the agreement stays open and the periodic check ends it later
+        revoked = self.access.end_agreement_grants(actor, current.id, f"agreement {current.id} terminated")
         ended = self.store.update_agreement(
             current.id, {"ended_early_at": now, "end_reason": reason, "closed_at": now, "updated_at": now}
         )
-        revoked = self.access.end_agreement_grants(actor, current.id, f"agreement {current.id} terminated")
         self._audit(
             actor, "agreement.terminate", ended, details={"reason": reason, "grants_revoked": revoked}
         )
@@ -306,10 +307,10 @@ class AgreementService:
         for agreement in self.store.list_agreements(open_only=True):
             try:
                 if agreement.status(local_date(now)) is AgreementStatus.ENDED:
-                    self.store.update_agreement(agreement.id, {"closed_at": now})
                     revoked = self.access.end_agreement_grants(
                         None, agreement.id, f"agreement {agreement.id} ended on {agreement.ends_on}"
                     )
+                    self.store.update_agreement(agreement.id, {"closed_at": now})
                     self._audit(None, "agreement.end", agreement, details={"grants_revoked": revoked})
                     changed += 1
                 elif self._sync(None, agreement, now) != agreement:
@@ -383,14 +384,19 @@ class AgreementService:
     # -- sharing out ---------------------------------------------------------------------------
     def _sync(self, actor: Actor | None, agreement: Agreement, now: datetime) -> Agreement:
         """Make the agreement's grants what its status asks for: while active, one grant to the partner
-        per city dataset in scope, over its current columns, ending with the agreement; else none."""
-        active = agreement.status(local_date(now)) is AgreementStatus.ACTIVE
+        per city dataset in scope, over its current columns (personal ones pseudonymised), ending with
+        the agreement; else none."""
+        fresh = self.store.find_agreement(agreement.id)  # it may have been terminated since it was read
+        if fresh is None:
+            return agreement
+        agreement = fresh
+        active = agreement.closed_at is None and agreement.status(local_date(now)) is AgreementStatus.ACTIVE
         ends_at = end_of(agreement.ends_on)
-        wanted: dict[int, tuple[Dataset, list[str]]] = {}
+        wanted: dict[int, tuple[Dataset, list[str], dict[str, str]]] = {}
         for ref in agreement.city_datasets() if active else ():
             dataset = self.meta.find_dataset_by_id(ref.id)
             if dataset is not None and dataset.owner_org_id == agreement.city_org_id:
-                wanted[dataset.id] = (dataset, self._columns(dataset))
+                wanted[dataset.id] = (dataset, *self._columns(dataset))
         by = actor or SYSTEM
         for grant in self.access.store.list_grants(agreement_id=agreement.id, active_at=now):
             want = wanted.get(grant.dataset_id)
@@ -401,15 +407,17 @@ class AgreementService:
                 and grant.purpose == agreement.purpose
                 and grant.ends_at == ends_at
                 and list(grant.columns) == want[1]
+                and {k: t.kind for k, t in grant.transforms.items()} == want[2]
             ):
                 del wanted[grant.dataset_id]  # still what the agreement allows
                 continue
-            self.access.revoke(by, grant.id, f"agreement {agreement.id} changed")
-        for dataset, columns in wanted.values():
+            self.access.end_agreement_grant(by, grant, f"agreement {agreement.id} changed")
+        for dataset, columns, transforms in wanted.values():
             self.access.create_grant(
                 by,
                 dataset=dataset,
                 columns=columns,
+                transforms=dict(transforms),
                 purpose=agreement.purpose,
                 ends_at=ends_at,
                 grantee_org_id=agreement.partner_org_id,
@@ -420,13 +428,18 @@ class AgreementService:
             self._audit(actor, "agreement.share", agreement, details={"datasets": len(wanted)})
         return agreement
 
-    def _columns(self, dataset: Dataset) -> list[str]:
-        """Every column of every resource's current version, in order."""
+    def _columns(self, dataset: Dataset) -> tuple[list[str], dict[str, str]]:
+        """Every column of every resource's current version, in order, and the personal ones among
+        them, pseudonymised: a partner gets pseudonymised personal data (PIPA), never the raw values."""
         names: dict[str, None] = {}
+        personal: dict[str, str] = {}
         for resource in self.meta.list_resources(dataset.id):
-            for column in resource.current.columns if resource.current else []:
+            if resource.current is None:
+                continue
+            for column in resource.current.columns:
                 names.setdefault(str(column["name"]), None)
-        return list(names)
+            personal.update(dict.fromkeys(self.access.hidden_of(resource.current), "pseudonym"))
+        return list(names), personal
 
     # -- landing and transfers -----------------------------------------------------------------
     def landing(self, actor: Actor, dataset: Dataset) -> Agreement | None:
