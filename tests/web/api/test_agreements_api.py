@@ -337,3 +337,31 @@ def test_partner_upload_page_asks_for_the_official_and_case(
         BeautifulSoup(client.get("/datasets/grid-load/upload").text, "html.parser").select_one("#f-official")
         is None
     )
+
+
+def test_a_push_through_the_ckan_api_is_checked_and_recorded_too(
+    client: TestClient, services: Services, city: dict[str, Any]
+) -> None:
+    auth = _setup(client, services, city)
+    created = client.post(URL, json=_body(), headers=auth["chief"]).json()
+
+    def push(**fields: str) -> Any:
+        return client.post(
+            "/api/3/action/resource_create",
+            headers=auth["partner"],
+            files={"upload": ("usage.csv", _csv([("자치구", "사용량_kWh"), ("동구", "1200")]), "text/csv")},
+            data={"package_id": "kepco-usage", "name": "usage", **fields},
+        )
+
+    missing = push(case="ENERGY-1")
+    assert missing.status_code == 409 and missing.json()["success"] is False, missing.text
+    assert "official" in missing.json()["error"]
+    pushed = push(official="한전 정도윤 차장", case="에너지정책과-2026-0412")
+    assert pushed.status_code == 200 and pushed.json()["success"] is True, pushed.text
+    [record] = client.get(f"{URL}/{created['id']}/transfers", headers=auth["member"]).json()["items"]
+    assert (record["direction"], record["dataset"], record["official"], record["case"]) == (
+        "in",
+        "kepco-usage",
+        "한전 정도윤 차장",
+        "에너지정책과-2026-0412",
+    )

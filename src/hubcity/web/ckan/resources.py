@@ -102,7 +102,9 @@ def _wait(call: Call, job: Job) -> Job:
 def _ingest(call: Call, dataset: Dataset, resource_name: str) -> dict[str, Any]:
     upload = call.upload
     assert upload is not None
-    job = call.services.resources.start_upload(
+    # a partner's push names the requesting official and the case (form fields ``official`` and
+    # ``case``) and is recorded as a transfer under its agreement, as through the native API
+    job = call.services.agreements.upload(
         call.actor,
         UploadRequest(
             dataset=dataset.name,
@@ -112,6 +114,8 @@ def _ingest(call: Call, dataset: Dataset, resource_name: str) -> dict[str, Any]:
             encoding=call.text("encoding") or None,
             sheet=call.text("sheet") or None,
         ),
+        official=call.text("official"),
+        case=call.text("case"),
     )
     job = _wait(call, job)
     name = job.resource_name or resource_name
