@@ -23,6 +23,8 @@ from hubcity.adapters.engines.duckdb import EXPORT_FORMATS, DuckTableReader
 from hubcity.adapters.engines.pinning import DuckSqlRewriter
 from hubcity.adapters.engines.sample import DuckColumnSampler
 from hubcity.adapters.engines.sandbox import DuckSqlEngine
+from hubcity.adapters.engines.sealing import ColumnSealer, lake_key
+from hubcity.adapters.engines.spark import SparkSqlEngine
 from hubcity.adapters.engines.views import DuckViewMaker
 from hubcity.adapters.harvest import HttpHarvestTransport
 from hubcity.adapters.lake import make_lake
@@ -107,10 +109,17 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
     engine = create_db_engine(settings.resolved_database_url)
     store = SqlStore(make_sessionmaker(engine))
     lake = make_lake(settings.resolved_lake_url, data_dir / "cache")
+    sealer = ColumnSealer(
+        lake_key(
+            settings.secret_key.get_secret_value(),
+            settings.lake_key.get_secret_value() if settings.lake_key else None,
+        )
+    )
     reader = DuckTableReader(
         threads=settings.query.threads,
         memory_limit=settings.query.memory_limit,
         temp_dir=settings.work_dir / "duckdb",
+        sealer=sealer,
     )
     explicit_key = settings.audit.key.get_secret_value() if settings.audit.key else None
     audit = AuditService(
@@ -123,7 +132,10 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         meta=store,
         lake=lake,
         views=DuckViewMaker(
-            data_dir / "views", threads=settings.query.threads, memory_limit=settings.query.memory_limit
+            data_dir / "views",
+            threads=settings.query.threads,
+            memory_limit=settings.query.memory_limit,
+            sealer=sealer,
         ),
         master_key=pseudonym_master_key(
             settings.secret_key.get_secret_value(),
@@ -153,6 +165,7 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         max_upload_bytes=settings.ingest.max_upload_mb * 1024 * 1024,
         export_formats=EXPORT_FORMATS,
         audit=audit,
+        sealer=sealer,
     )
     run_immediately = settings.jobs.immediate if immediate is None else immediate
     queue = HueyQueue(
@@ -163,7 +176,10 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
     queue.add_periodic("hubcity.access_reminders", access.remind, every_minutes=60)
     queue.add_periodic("hubcity.access_destroy_ended", access.destroy_ended, every_minutes=15)
     personal = PersonalDataService(
-        store=store, lake=lake, sampler=DuckColumnSampler(), sample_size=settings.ingest.personal_sample
+        store=store,
+        lake=lake,
+        sampler=DuckColumnSampler(sealer=sealer),
+        sample_size=settings.ingest.personal_sample,
     )
     resources.attach_personal(personal)
     personal.on_decision = catalog.reindex
@@ -191,11 +207,18 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
     )
     harvest.attach_queue(queue.add_task("hubcity.run_harvest", harvest.run_job))
     queue.add_periodic("hubcity.harvest_due", harvest.run_due, every_minutes=settings.harvest.check_minutes)
-    sql_engine = DuckSqlEngine(
-        threads=settings.query.threads,
-        memory_limit=settings.query.memory_limit,
-        temp_dir=settings.work_dir / "duckdb-sql",
-    )
+    sql_engine: DuckSqlEngine | SparkSqlEngine
+    if settings.query.engine == "spark":
+        sql_engine = SparkSqlEngine(
+            master=settings.query.spark_master, temp_dir=settings.work_dir / "spark-sql"
+        )
+    else:
+        sql_engine = DuckSqlEngine(
+            threads=settings.query.threads,
+            memory_limit=settings.query.memory_limit,
+            temp_dir=settings.work_dir / "duckdb-sql",
+            sealer=sealer,
+        )
     query = QueryService(
         store=store,
         catalog=catalog,

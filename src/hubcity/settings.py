@@ -83,6 +83,17 @@ class QuerySettings(BaseModel):
     timeout_seconds: float = Field(30.0, description="Time limit for one query.")
     memory_limit: str = Field("1GB", description="DuckDB memory limit for one query or ingest step.")
     threads: int = Field(2, description="DuckDB threads.")
+    engine: Literal["duckdb", "spark"] = Field(
+        "duckdb",
+        description="Engine of the SQL sandbox: duckdb (in-process) or spark "
+        "(PySpark over the same Parquet lake; install the spark extra and Java 17+).",
+    )
+    spark_master: str = Field(
+        "local[2]",
+        description="Spark master URL for the spark engine: local[N] runs Spark in this process' JVM "
+        "with N cores; spark://host:7077 (or any master URL) uses a cluster, whose workers must "
+        "see the lake's files at the same paths.",
+    )
     rate_per_minute: dict[str, int] = Field(
         default_factory=lambda: {"anonymous": 60, "member": 300, "editor": 600, "admin": 600, "sysadmin": 0},
         description="Queries (SQL, filtered rows, aggregates) per minute by role; 0 = no limit. "
@@ -150,6 +161,13 @@ class Settings(BaseSettings):
         "such as s3://bucket/prefix. S3 credentials and endpoint come from the standard AWS variables "
         "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_DEFAULT_REGION; AWS_ENDPOINT_URL for MinIO "
         "and other S3-compatible stores).",
+    )
+    lake_key: SecretStr | None = Field(
+        None,
+        description="Key from which the AES-256 key is derived that keeps unique-identifier columns "
+        "(주민등록번호, 외국인등록번호, 여권번호, 운전면허번호) and their original files encrypted in the "
+        "lake. Unset: derived from the secret key. Set it in production and keep it apart from the lake "
+        "and the database; changing it makes the sealed columns of existing versions unreadable.",
     )
     secret_key: SecretStr = Field(
         SecretStr(DEV_SECRET), description="Signs sessions and CSRF tokens. Must be set in production."
