@@ -117,3 +117,24 @@ def login(client: TestClient, username: str, password: str = PASSWORD) -> str:
 
 def api_token(services: Services, actor: Actor, name: str = "test") -> str:
     return services.accounts.create_token(actor, name=name)[1]
+
+
+def make_welfare(services: Services, editor: Actor, tmp_path: Path, *, rows: int = 60) -> Path:
+    """ai-policy's restricted 'welfare' dataset (성명, 주민번호, 연락처, 지원금액, 읍면동; with a legal
+    basis), uploaded by ``editor`` as resource 'people', and its admin 'chief'; returns the CSV."""
+    from tests.services.test_personal import write_people
+
+    services.accounts.create_user(
+        SYSTEM, username="chief", password=PASSWORD, display_name="정과장", org="ai-policy", role="admin"
+    )
+    make_dataset(
+        services,
+        name="welfare",
+        title="긴급복지 지원 대상",
+        visibility="restricted",
+        legal_basis="긴급복지지원법 제13조(자료의 제공)",
+    )
+    src = write_people(tmp_path / "people.csv", rows=rows)
+    job = upload(services, editor, "welfare", src, copy_to=tmp_path / "up" / "people.csv")
+    assert job.state == "succeeded", job.error
+    return src

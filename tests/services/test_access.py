@@ -15,7 +15,7 @@ from hubcity.domain.accounts import SYSTEM, Actor
 from hubcity.domain.query import RowQuery
 from hubcity.errors import Conflict, InvalidInput, NotFound, PermissionDenied, QueryError
 from hubcity.ports import DatasetFilter
-from tests.factories import PASSWORD, make_dataset, upload
+from tests.factories import PASSWORD, make_dataset, make_welfare, upload
 from tests.services.test_personal import write_people
 
 
@@ -35,21 +35,9 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def welfare(services: Services, city: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     """ai-policy's restricted 'welfare' dataset (names, RRNs, phones, amounts, 읍면동) and its admin."""
     services.accounts.create_user(
-        SYSTEM, username="chief", password=PASSWORD, display_name="정과장", org="ai-policy", role="admin"
-    )
-    services.accounts.create_user(
         SYSTEM, username="rider", password=PASSWORD, display_name="한버스", org="transport", role="member"
     )
-    make_dataset(
-        services,
-        name="welfare",
-        title="긴급복지 지원 대상",
-        visibility="restricted",
-        legal_basis="긴급복지지원법 제13조(자료의 제공)",
-    )
-    src = write_people(tmp_path / "people.csv", rows=60)
-    job = upload(services, city["actors"]["editor"], "welfare", src, copy_to=tmp_path / "up" / "people.csv")
-    assert job.state == "succeeded", job.error
+    src = make_welfare(services, city["actors"]["editor"], tmp_path)
     return {"rows": read_csv(src)}
 
 

@@ -23,8 +23,7 @@ from hubcity.bootstrap import Services
 from hubcity.domain.accounts import SYSTEM, Actor
 from hubcity.domain.query import RowFilter, RowQuery
 from hubcity.errors import InvalidInput
-from tests.factories import PASSWORD, make_dataset, upload
-from tests.services.test_personal import write_people
+from tests.factories import make_welfare
 
 
 def actor(services: Services, username: str) -> Actor:
@@ -44,19 +43,7 @@ def raw_values(path: Path, column: str) -> list[Any]:
 
 @pytest.fixture
 def people(services: Services, city: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
-    services.accounts.create_user(
-        SYSTEM, username="chief", password=PASSWORD, display_name="정과장", org="ai-policy", role="admin"
-    )
-    make_dataset(
-        services,
-        name="welfare",
-        title="긴급복지 지원 대상",
-        visibility="restricted",
-        legal_basis="긴급복지지원법 제13조(자료의 제공)",
-    )
-    src = write_people(tmp_path / "people.csv", rows=60)
-    job = upload(services, city["actors"]["editor"], "welfare", src, copy_to=tmp_path / "up" / "people.csv")
-    assert job.state == "succeeded", job.error
+    src = make_welfare(services, city["actors"]["editor"], tmp_path)
     with src.open(encoding="utf-8", newline="") as fh:
         rows = list(csv.DictReader(fh))
     _, res = services.resources._resource(SYSTEM, "welfare", "people")

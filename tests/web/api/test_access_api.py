@@ -14,8 +14,7 @@ from fastapi.testclient import TestClient
 
 from hubcity.bootstrap import Services
 from hubcity.domain.accounts import SYSTEM
-from tests.factories import PASSWORD, api_token, login, make_dataset, upload
-from tests.services.test_personal import write_people
+from tests.factories import api_token, login, make_welfare
 
 SHAPE = {"ok", "error", "error_en", "errors", "status"}
 REQ = "/api/v1/access-requests"
@@ -34,19 +33,7 @@ def _in(days: int) -> str:
 @pytest.fixture
 def welfare(services: Services, city: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     """ai-policy's restricted 'welfare' dataset (names, RRNs, phones, amounts, 읍면동) and its admin."""
-    services.accounts.create_user(
-        SYSTEM, username="chief", password=PASSWORD, display_name="정과장", org="ai-policy", role="admin"
-    )
-    make_dataset(
-        services,
-        name="welfare",
-        title="긴급복지 지원 대상",
-        visibility="restricted",
-        legal_basis="긴급복지지원법 제13조(자료의 제공)",
-    )
-    src = write_people(tmp_path / "people.csv", rows=60)
-    job = upload(services, city["actors"]["editor"], "welfare", src, copy_to=tmp_path / "up" / "people.csv")
-    assert job.state == "succeeded", job.error
+    src = make_welfare(services, city["actors"]["editor"], tmp_path)
     with src.open(encoding="utf-8", newline="") as fh:
         return {"rows": list(csv.DictReader(fh))}
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-from tests.factories import PASSWORD, login, make_dataset, upload
+from tests.factories import PASSWORD, login, make_dataset, make_welfare, upload
 from tests.services.test_personal import write_people
 from tests.web.ui.conftest import soup, text_of
 
@@ -39,23 +39,10 @@ def later(days: int) -> str:
 def welfare(services: Services, city: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     """ai-policy's restricted 'welfare' (성명, 주민번호, 연락처, 지원금액, 읍면동), its admin 'chief',
     and a transport member 'rider'."""
-    for username, name, org, role in (
-        ("chief", "정과장", "ai-policy", "admin"),
-        ("rider", "한버스", "transport", "member"),
-    ):
-        services.accounts.create_user(
-            SYSTEM, username=username, password=PASSWORD, display_name=name, org=org, role=role
-        )
-    make_dataset(
-        services,
-        name="welfare",
-        title="긴급복지 지원 대상",
-        visibility="restricted",
-        legal_basis="긴급복지지원법 제13조(자료의 제공)",
+    services.accounts.create_user(
+        SYSTEM, username="rider", password=PASSWORD, display_name="한버스", org="transport", role="member"
     )
-    src = write_people(tmp_path / "people.csv", rows=30)
-    job = upload(services, city["actors"]["editor"], "welfare", src, copy_to=tmp_path / "up" / "people.csv")
-    assert job.state == "succeeded", job.error
+    src = make_welfare(services, city["actors"]["editor"], tmp_path, rows=30)
     return {"src": src}
 
 
