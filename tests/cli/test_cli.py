@@ -124,3 +124,24 @@ def test_query_from_the_terminal(run, tmp_path: Path) -> None:  # type: ignore[n
     denied = run("query", sql, "--as", "kim")
     assert denied.exit_code == 1 and "does not exist" in denied.output
     assert run("query", "DROP TABLE x").exit_code == 1
+
+
+def test_a_query_in_a_real_process_exits_cleanly(tmp_path: Path, db_url: str) -> None:
+    """`hubcity query` as a user runs it: its own process, which must end with exit code 0 (a DuckDB
+    connection still held by a background thread at exit used to abort the process)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "HUBCITY_DATA_DIR": str(tmp_path / "var"), "HUBCITY_DATABASE_URL": db_url}
+    cli = [str(Path(sys.executable).with_name("hubcity"))]  # the installed command
+    subprocess.run([*cli, "migrate"], env=env, check=True, capture_output=True, timeout=120)
+    done = subprocess.run(
+        [*cli, "query", "SELECT 41 + 1 AS answer", "--format", "csv"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["answer", "42"]

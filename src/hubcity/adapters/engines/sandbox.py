@@ -142,15 +142,20 @@ class DuckSqlEngine:
                 return
 
     def close(self) -> None:
-        """Close the spare connections (a query still running keeps its own)."""
+        """Close the spare connections and the parser (a query still running keeps its own). The
+        filler thread is joined first: a process that exits while it still holds a connection aborts."""
         self._closed = True
         self._wanted.set()
+        if self._filler is not None:
+            self._filler.join(timeout=10)
         self._close_used()
         while True:
             try:
                 self._spares.get_nowait().close()
             except queue.Empty:
                 break
+        with self._parser_lock:
+            self._parser.close()
 
     # -- parsing -----------------------------------------------------------------------------
     def tables_of(self, sql: str) -> list[TableRef]:
