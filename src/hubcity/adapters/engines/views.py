@@ -133,9 +133,7 @@ class DuckViewMaker:
             try:
                 if not out.exists():
                     self._write(con, source, spec, key, out)
-                row = con.execute(
-                    f"SELECT count(*) FROM read_parquet({_lit(str(out))})"
-                ).fetchone()  # counts only
+                row = con.execute(f"SELECT count(*) FROM read_parquet({_lit(str(out))})").fetchone()
             finally:
                 con.close()
         rows = int(row[0]) if row else 0
