@@ -8,29 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hubcity.adapters.db.tables import AgreementDatasetRow, AgreementRow, AgreementTransferRow
+from hubcity.adapters.db.times import aware as _aware
+from hubcity.adapters.db.times import stamp as _at
 from hubcity.domain.agreements import Agreement, AgreementDataset, Contact, Direction, Transfer
 from hubcity.errors import NotFound
 
 __all__ = ["SqlAgreementStore"]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def _at(value: datetime | None) -> datetime:
-    out = _aware(value)
-    assert out is not None
-    return out
 
 
 def _agreement(row: AgreementRow) -> Agreement:

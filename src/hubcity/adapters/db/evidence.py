@@ -7,22 +7,18 @@ share its sessions. Rows turn into domain objects at this boundary.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from hubcity.adapters.db.tables import ChartRow, DashboardRow, DashboardTileRow, EvidencePackRow
+from hubcity.adapters.db.times import stamp as _aware
 from hubcity.domain.charts import Chart, ChartOptions, Dashboard, Tile
 from hubcity.domain.evidence import EvidencePack, PinnedTable
 from hubcity.errors import NotFound
 
 __all__ = ["EvidenceStore"]
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _owner_name(row: ChartRow | DashboardRow | EvidencePackRow) -> str:

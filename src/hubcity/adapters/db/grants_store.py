@@ -7,29 +7,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hubcity.adapters.db.tables import AccessRequestRow, GrantRow
+from hubcity.adapters.db.times import aware as _aware
+from hubcity.adapters.db.times import stamp as _at
 from hubcity.domain.grants import AccessRequest, Grant, RequestStatus, parse_row_filter, parse_transform
 from hubcity.errors import Conflict, NotFound
 
 __all__ = ["SqlGrantStore"]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def _at(value: datetime | None) -> datetime:
-    out = _aware(value)
-    assert out is not None
-    return out
 
 
 def _request(row: AccessRequestRow) -> AccessRequest:

@@ -20,6 +20,8 @@ from hubcity.adapters.db.tables import (
     HarvestRunRow,
     HarvestSourceRow,
 )
+from hubcity.adapters.db.times import aware as _aware
+from hubcity.adapters.db.times import stamp as _at
 from hubcity.domain.harvest import (
     ChangeKind,
     HarvestChange,
@@ -34,18 +36,6 @@ from hubcity.errors import AlreadyExists, NotFound
 __all__ = ["SqlHarvestStore"]
 
 _ACTIVE = (str(RunState.QUEUED), str(RunState.RUNNING))
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-def _at(value: datetime | None) -> datetime:
-    out = _aware(value)
-    assert out is not None
-    return out
 
 
 def _run(row: HarvestRunRow, changes: list[HarvestChange] | None = None) -> HarvestRun:

@@ -36,6 +36,7 @@ from hubcity.adapters.db.tables import (
     UserRow,
     VersionRow,
 )
+from hubcity.adapters.db.times import aware as _aware
 from hubcity.domain.accounts import ApiToken, Membership, Org, OrgKind, Role, User
 from hubcity.domain.datasets import Dataset, Resource, Version, Visibility
 from hubcity.domain.jobs import Job, JobState
@@ -51,13 +52,6 @@ from hubcity.errors import AlreadyExists, NotFound
 from hubcity.ports import DatasetFilter, ReadScope, SearchDocument, SearchPage
 
 __all__ = ["SqlStore"]
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything in hubcity is UTC-aware."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _now() -> datetime:
