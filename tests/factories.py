@@ -119,13 +119,21 @@ def api_token(services: Services, actor: Actor, name: str = "test") -> str:
     return services.accounts.create_token(actor, name=name)[1]
 
 
-def make_welfare(services: Services, editor: Actor, tmp_path: Path, *, rows: int = 60) -> Path:
+def make_welfare(
+    services: Services, editor: Actor, tmp_path: Path, *, rows: int = 60, chief_email: str = ""
+) -> Path:
     """ai-policy's restricted 'welfare' dataset (성명, 주민번호, 연락처, 지원금액, 읍면동; with a legal
     basis), uploaded by ``editor`` as resource 'people', and its admin 'chief'; returns the CSV."""
     from tests.services.test_personal import write_people
 
     services.accounts.create_user(
-        SYSTEM, username="chief", password=PASSWORD, display_name="정과장", org="ai-policy", role="admin"
+        SYSTEM,
+        username="chief",
+        password=PASSWORD,
+        display_name="정과장",
+        email=chief_email,
+        org="ai-policy",
+        role="admin",
     )
     make_dataset(
         services,

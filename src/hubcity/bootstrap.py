@@ -10,6 +10,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
 
@@ -18,6 +19,7 @@ from hubcity.adapters.db.audit import SqlAuditLog
 from hubcity.adapters.db.engine import create_db_engine, current_revision, make_sessionmaker, migrate
 from hubcity.adapters.db.grants_store import SqlGrantStore
 from hubcity.adapters.db.harvest_store import SqlHarvestStore
+from hubcity.adapters.db.notices_store import SqlNoticeStore
 from hubcity.adapters.db.store import SqlStore
 from hubcity.adapters.engines.duckdb import EXPORT_FORMATS, DuckTableReader
 from hubcity.adapters.engines.pinning import DuckSqlRewriter
@@ -27,7 +29,9 @@ from hubcity.adapters.engines.sealing import ColumnSealer, lake_key
 from hubcity.adapters.engines.spark import SparkSqlEngine
 from hubcity.adapters.engines.views import DuckViewMaker
 from hubcity.adapters.harvest import HttpHarvestTransport
-from hubcity.adapters.lake import make_lake
+from hubcity.adapters.keys import KeyStore, lake_is_empty
+from hubcity.adapters.lake import LocalLake, make_lake
+from hubcity.adapters.mail import SmtpMailer
 from hubcity.adapters.queue import HueyQueue
 from hubcity.adapters.readers import ingest_file
 from hubcity.adapters.render.charts import VlChartRenderer
@@ -44,6 +48,7 @@ from hubcity.services.catalog import CatalogService
 from hubcity.services.charts import ChartService
 from hubcity.services.evidence import EvidenceService
 from hubcity.services.harvest import HarvestService
+from hubcity.services.notices import NoticeService
 from hubcity.services.personal import PersonalDataService
 from hubcity.services.query import QueryQuota, QueryService
 from hubcity.services.requests import RequestService
@@ -51,7 +56,7 @@ from hubcity.services.resources import ResourceService
 from hubcity.services.search import SearchIndexer
 from hubcity.settings import Settings
 
-__all__ = ["Services", "bootstrap"]
+__all__ = ["Services", "bootstrap", "open_keys", "views_dir"]
 
 
 @dataclass
@@ -71,6 +76,7 @@ class Services:
     personal: PersonalDataService
     access: AccessService
     agreements: AgreementService
+    notices: NoticeService
     _started: bool = field(default=False, repr=False)
     closers: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
@@ -103,18 +109,57 @@ def shared_analyzer() -> TextAnalyzer:
     return KoreanAnalyzer(place_names())
 
 
+def _mailer(settings: Settings) -> SmtpMailer | None:
+    mail = settings.mail
+    if not mail.host:
+        return None
+    return SmtpMailer(
+        mail.host,
+        mail.port,
+        mail.sender,
+        sender_name=mail.sender_name,
+        username=mail.username,
+        password=mail.password.get_secret_value() if mail.password else "",
+        security=mail.security,
+    )
+
+
+def views_dir(settings: Settings) -> Path:
+    """Where the view files of grants are written (derived files, made again when missing)."""
+    return settings.data_dir / "views"
+
+
+def open_keys(settings: Settings, *, lake_root: Path | None, check: bool = True) -> KeyStore:
+    """The key store, its folder and files made when missing — with the keys the installation
+    derived until now, or random ones when its local lake (``lake_root``) holds nothing yet.
+    Unsafe permissions raise ``KeyStoreError`` (the server does not start) unless ``check`` is off."""
+    secret = settings.secret_key.get_secret_value()
+    lake_setting = settings.lake_key.get_secret_value() if settings.lake_key else None
+    pseudonym = settings.access.pseudonym_key
+    pseudonym_setting = pseudonym.get_secret_value() if pseudonym else None
+    store = KeyStore(
+        settings.resolved_keys_dir,
+        lake_override=lake_key(secret, lake_setting) if lake_setting else None,
+        pseudonym_override=pseudonym_master_key(secret, pseudonym_setting) if pseudonym_setting else None,
+    )
+    store.ensure(
+        legacy_lake=lake_key(secret, lake_setting),
+        legacy_pseudonym=pseudonym_master_key(secret, pseudonym_setting),
+        fresh=lambda: lake_root is not None and lake_is_empty(lake_root),
+    )
+    if check:
+        store.check()
+    return store
+
+
 def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
     data_dir = settings.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     engine = create_db_engine(settings.resolved_database_url)
     store = SqlStore(make_sessionmaker(engine))
     lake = make_lake(settings.resolved_lake_url, data_dir / "cache")
-    sealer = ColumnSealer(
-        lake_key(
-            settings.secret_key.get_secret_value(),
-            settings.lake_key.get_secret_value() if settings.lake_key else None,
-        )
-    )
+    keys = open_keys(settings, lake_root=lake.root if isinstance(lake, LocalLake) else None)
+    sealer = ColumnSealer(keys.keyring)  # the keyring as it is now: a rotation elsewhere is picked up
     reader = DuckTableReader(
         threads=settings.query.threads,
         memory_limit=settings.query.memory_limit,
@@ -126,27 +171,31 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         SqlAuditLog(engine), store, audit_key(settings.secret_key.get_secret_value(), explicit_key)
     )
     accounts = AccountService(store, audit=audit)
-    pseudonym_key = settings.access.pseudonym_key
     access = AccessService(
         store=SqlGrantStore(make_sessionmaker(engine)),
         meta=store,
         lake=lake,
         views=DuckViewMaker(
-            data_dir / "views",
+            views_dir(settings),
             threads=settings.query.threads,
             memory_limit=settings.query.memory_limit,
             sealer=sealer,
         ),
-        master_key=pseudonym_master_key(
-            settings.secret_key.get_secret_value(),
-            pseudonym_key.get_secret_value() if pseudonym_key else None,
-        ),
+        master_key=keys.pseudonym_key(),
         due_days=settings.access.due_days,
         remind_days=settings.access.remind_days,
         max_grant_days=settings.access.max_grant_days,
         audit=audit,
     )
     accounts.grants = access.with_grants
+    notices = NoticeService(
+        SqlNoticeStore(make_sessionmaker(engine)),
+        store,
+        mailer=_mailer(settings),
+        public_url=settings.web.public_url,
+        max_tries=settings.mail.max_tries,
+    )
+    access.notices = notices
     audit.grant_of = access.grant_of
     catalog = CatalogService(store, SearchIndexer(store, shared_analyzer()), audit=audit)
     limits = IngestLimits(
@@ -175,6 +224,8 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
     resources.attach_access(access)
     queue.add_periodic("hubcity.access_reminders", access.remind, every_minutes=60)
     queue.add_periodic("hubcity.access_destroy_ended", access.destroy_ended, every_minutes=15)
+    if notices.mailer is not None:
+        queue.add_periodic("hubcity.notices_mail", notices.deliver, every_minutes=settings.mail.every_minutes)
     personal = PersonalDataService(
         store=store,
         lake=lake,
@@ -198,6 +249,7 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         meta=store,
         catalog=catalog,
         resources=resources,
+        agreements=agreements,
         transport=HttpHarvestTransport(
             timeout_s=settings.harvest.timeout_seconds, page_size=settings.harvest.page_size
         ),
@@ -251,6 +303,7 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         personal=personal,
         access=access,
         agreements=agreements,
+        notices=notices,
         requests=RequestService(
             store,
             catalog,

@@ -24,6 +24,7 @@ from hubcity.domain.grants import AccessRequest, Grant, ViewSpec
 from hubcity.domain.harvest import HarvestChange, HarvestObject, HarvestRun, HarvestSource, RemoteDataset
 from hubcity.domain.ingest import IngestLimits, IngestOptions, IngestOutcome, ProgressFn
 from hubcity.domain.jobs import Job
+from hubcity.domain.notices import Notice, NoticeDraft
 from hubcity.domain.query import (
     Aggregate,
     BoundTable,
@@ -265,7 +266,17 @@ class TableReader(Protocol):
     def read_rows(
         self, path: Path, *, columns: list[str], limit: int, offset: int
     ) -> list[dict[str, Any]]: ...
-    def export(self, path: Path, fmt: str, out: Path, *, columns: list[str]) -> Path: ...
+    def export(
+        self,
+        path: Path,
+        fmt: str,
+        out: Path,
+        *,
+        columns: list[str],
+        query: RowQuery | None = None,
+        text_columns: list[str] | None = None,
+        text_index: dict[str, TextIndexFiles] | None = None,
+    ) -> int: ...
     def query_rows(
         self,
         path: Path,
@@ -426,3 +437,23 @@ class LakeSealer(Protocol):
     def seal_columns(self, path: Path, columns: list[str]) -> None: ...
     def seal_file(self, src: Path, dest: Path) -> None: ...
     def unseal_stream(self, fin: BinaryIO, fout: BinaryIO) -> None: ...
+
+
+class NoticeStore(Protocol):
+    """Users' inboxes and the mail outbox (one transaction per call)."""
+
+    def add(self, user_id: int, draft: NoticeDraft, now: datetime) -> Notice | None: ...
+    def find(self, notice_id: int) -> Notice | None: ...
+    def list_for(
+        self, user_id: int, *, unread: bool = False, limit: int = 50, offset: int = 0
+    ) -> list[Notice]: ...
+    def count_for(self, user_id: int, *, unread: bool = False) -> int: ...
+    def mark_read(self, user_id: int, notice_ids: list[int] | None, now: datetime) -> int: ...
+    def outbox(self, *, since: datetime, max_tries: int, limit: int = 200) -> list[Notice]: ...
+    def mailed(self, notice_id: int, fields: dict[str, Any]) -> None: ...
+
+
+class Mailer(Protocol):
+    """Sends one plain-text e-mail; raises OSError (or smtplib's errors) when it cannot."""
+
+    def send(self, to: str, subject: str, body: str) -> None: ...

@@ -53,9 +53,9 @@ class AccessSettings(BaseModel):
     )
     pseudonym_key: SecretStr | None = Field(
         None,
-        description="Key from which each grant's pseudonymisation key (HMAC-SHA256) is derived. Unset: "
-        "derived from the secret key. Keep it apart from the database: with the database alone "
-        "nobody can recompute a pseudonym.",
+        description="Key from which each grant's pseudonymisation key (HMAC-SHA256) is derived. Unset "
+        "(the default): pseudonym.key in the key store (keys_dir). Set, it wins over the file. Keep it "
+        "apart from the database: with the database alone nobody can recompute a pseudonym.",
     )
 
 
@@ -132,6 +132,22 @@ class HarvestSettings(BaseModel):
     )
 
 
+class MailSettings(BaseModel):
+    host: str = Field(
+        "", description="SMTP relay that carries notices by e-mail (unset: notices stay in the inbox only)."
+    )
+    port: int = Field(25, ge=1, le=65535, description="Port of the SMTP relay.")
+    security: Literal["none", "starttls", "ssl"] = Field(
+        "none", description="none, starttls (usually port 587) or ssl (usually port 465)."
+    )
+    username: str = Field("", description="SMTP login, when the relay asks for one.")
+    password: SecretStr | None = Field(None, description="SMTP password.")
+    sender: str = Field("hubcity@localhost", description="From address of notices.")
+    sender_name: str = Field("광주 데이터허브", description="Name shown beside the From address.")
+    every_minutes: int = Field(1, ge=1, le=59, description="How often the outbox is sent.")
+    max_tries: int = Field(5, ge=1, le=100, description="Attempts per notice before giving up on mailing it.")
+
+
 class WebSettings(BaseModel):
     session_max_age_days: int = Field(14, description="How long a login session lasts, in days.")
     secure_cookies: bool = Field(False, description="Send the session cookie only over HTTPS.")
@@ -166,8 +182,16 @@ class Settings(BaseSettings):
         None,
         description="Key from which the AES-256 key is derived that keeps unique-identifier columns "
         "(주민등록번호, 외국인등록번호, 여권번호, 운전면허번호) and their original files encrypted in the "
-        "lake. Unset: derived from the secret key. Set it in production and keep it apart from the lake "
-        "and the database; changing it makes the sealed columns of existing versions unreadable.",
+        "lake. Unset (the default): the keyring in the key store (keys_dir), which `hubcity keys rotate` "
+        "renews. Set, it wins over the keyring; changing it makes the sealed columns of existing "
+        "versions unreadable.",
+    )
+    keys_dir: Path | None = Field(
+        None,
+        description="The key store (default <data_dir>/keys): lake.keys (the lake's encryption keyring) "
+        "and pseudonym.key (the pseudonymisation key), folder 0700 and files 0600, made at start. Put "
+        "it on another volume than the lake and the database in production, readable by the server's "
+        "user only; the server refuses to start when a key file is readable by others.",
     )
     secret_key: SecretStr = Field(
         SecretStr(DEV_SECRET), description="Signs sessions and CSRF tokens. Must be set in production."
@@ -189,6 +213,9 @@ class Settings(BaseSettings):
     harvest: HarvestSettings = Field(
         default_factory=HarvestSettings, description="Harvesting from other CKAN portals and DCAT catalogues."
     )
+    mail: MailSettings = Field(
+        default_factory=MailSettings, description="E-mail of notices (reminders, decisions) through SMTP."
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
@@ -205,6 +232,10 @@ class Settings(BaseSettings):
     @property
     def resolved_lake_url(self) -> str:
         return self.lake_url or str((self.data_dir / "lake").resolve())
+
+    @property
+    def resolved_keys_dir(self) -> Path:
+        return self.keys_dir or self.data_dir / "keys"
 
     @property
     def jobs_path(self) -> Path:

@@ -26,6 +26,7 @@ from rich.table import Table
 
 from hubcity.bootstrap import Services, bootstrap
 from hubcity.cli.audit import audit_app
+from hubcity.cli.keys import keys_app
 from hubcity.cli.personal import personal_app
 from hubcity.domain.accounts import SYSTEM
 from hubcity.domain.jobs import Job, JobState
@@ -53,6 +54,7 @@ app.add_typer(datasets_app, name="datasets")
 app.add_typer(search_app, name="search")
 app.add_typer(audit_app, name="audit")
 app.add_typer(personal_app, name="personal")
+app.add_typer(keys_app, name="keys")
 
 out = Console()
 err = Console(stderr=True)
@@ -481,4 +483,10 @@ app.add_typer(harvest_app, name="harvest")
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except PlatformError as exc:  # raised before a command could say it, e.g. an unsafe key store at start
+        err.print(f"[red]오류[/red]: {exc.message}", highlight=False, soft_wrap=True)
+        if exc.message_en != exc.message:
+            err.print(f"[red]error[/red]: {exc.message_en}", highlight=False, soft_wrap=True)
+        raise SystemExit(EXIT_CODES.get(exc.code, 1)) from None

@@ -32,6 +32,8 @@ def _source_json(s: HarvestSource) -> dict[str, Any]:
         "filter_org": s.filter_org,
         "filter_q": s.filter_q,
         "enabled": s.enabled,
+        "official": s.official,
+        "case_no": s.case_no,
         "last_run": {"id": last.id, "state": str(last.state), "counts": last.counts} if last else None,
     }
 
@@ -73,6 +75,12 @@ def harvest_add(
     filter_org: Annotated[str, typer.Option(help="CKAN: only this upstream organisation.")] = "",
     filter_q: Annotated[str, typer.Option(help="CKAN: only datasets matching this search.")] = "",
     disabled: Annotated[bool, typer.Option("--disabled", help="Add it switched off.")] = False,
+    official: Annotated[
+        str, typer.Option(help="Requesting official named on each transfer (required for a partner's org).")
+    ] = "",
+    case_no: Annotated[
+        str, typer.Option(help="Case or document number of those transfers (required for a partner's org).")
+    ] = "",
 ) -> None:
     """Add a harvest source."""
     from hubcity.cli import _run, _services, out
@@ -92,6 +100,8 @@ def harvest_add(
                     "filter_org": filter_org,
                     "filter_q": filter_q,
                     "enabled": not disabled,
+                    "official": official,
+                    "case_no": case_no,
                 },
             )
         out.print(f"harvest source '{source.name}' added ({source.kind}, {source.url} → {source.org_slug})")

@@ -6,6 +6,9 @@ fields (``RemoteDataset``) and records one *change* per dataset: created,
 updated (with the fields that changed), unchanged, deleted upstream or failed.
 A *harvest object* remembers which local dataset holds which upstream
 identifier, so that names stay stable and local datasets never clash.
+
+A source that harvests into a partner institution names the requesting official and the
+case or document number: every file it pulls lands as a transfer under an agreement.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from hubcity.domain.agreements import TransferDetailsMissing, check_transfer_details
+from hubcity.errors import FieldError, InvalidInput
+
 __all__ = [
     "CHANGE_LABELS",
     "DATASET_FIELDS",
@@ -34,6 +40,7 @@ __all__ = [
     "RemoteFile",
     "RunState",
     "SourceKind",
+    "check_source_transfer_details",
     "diff_fields",
     "harvested_name",
 ]
@@ -89,6 +96,7 @@ DATASET_FIELDS = (
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _CLEAN = re.compile(r"[^a-z0-9_-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class HarvestSourceDraft(BaseModel):
@@ -108,6 +116,12 @@ class HarvestSourceDraft(BaseModel):
     filter_org: str = Field("", max_length=100, description="CKAN: only this upstream organisation.")
     filter_q: str = Field("", max_length=500, description="CKAN: only datasets matching this query.")
     enabled: bool = True
+    official: str = Field(
+        "", max_length=100, description="The requesting official named on each transfer from a partner."
+    )
+    case_no: str = Field(
+        "", max_length=100, description="The case or document number each transfer from a partner serves."
+    )
 
     @field_validator("url")
     @classmethod
@@ -115,6 +129,13 @@ class HarvestSourceDraft(BaseModel):
         if not re.match(r"^https?://[^\s/]+", value):
             raise ValueError("use an http:// or https:// address")
         return value.rstrip("/") if not value.endswith((".ttl", ".rdf", ".jsonld", ".xml")) else value
+
+    @field_validator("official", "case_no")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if _CONTROL.search(value):
+            raise ValueError("write it on one line, without control characters")
+        return value
 
 
 @dataclass(frozen=True)
@@ -135,6 +156,8 @@ class HarvestSource:
     created_at: datetime
     updated_at: datetime
     created_by: str | None = None
+    official: str = ""  # the requesting official, recorded on each transfer from a partner
+    case_no: str = ""  # the case or document number those transfers serve
     last_run: HarvestRun | None = None
 
     def due(self, now: datetime) -> bool:
@@ -222,6 +245,37 @@ class RemoteDataset:
         }
         raw = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+_DETAIL_FIELDS = {
+    "official": ("official", "요청 담당자", "requesting official"),
+    "case": ("case_no", "사건·문서번호", "case or document number"),
+}
+
+
+def check_source_transfer_details(official: str, case_no: str) -> tuple[str, str]:
+    """A source harvesting into a partner institution names the requesting official and the case
+    number, by the rules of a partner's push (:func:`check_transfer_details`); InvalidInput names
+    the source's fields."""
+    try:
+        return check_transfer_details(official, case_no)
+    except TransferDetailsMissing as exc:
+        errors = []
+        for bad in exc.errors:
+            name, ko, en = _DETAIL_FIELDS[bad.field]
+            errors.append(
+                FieldError(
+                    name,
+                    f"{ko}을(를) 100자 이내로 쓰세요 ({name}).",
+                    f"Give the {en} in up to 100 characters ({name}).",
+                )
+            )
+        raise InvalidInput(
+            "협력기관으로 수집하는 원본에는 요청 담당자(official)와 사건·문서번호(case_no)가 필요합니다.",
+            "A source that harvests into a partner institution needs the requesting official (official) "
+            "and the case or document number (case_no).",
+            errors,
+        ) from None
 
 
 def _plain(value: Any) -> Any:

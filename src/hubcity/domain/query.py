@@ -65,6 +65,7 @@ class RowQuery:
     limit: int = 100
     offset: int = 0
     version: int | None = None  # None = the current version
+    as_of: datetime | None = None  # the version that was current then (when ``version`` is None)
 
 
 @dataclass(frozen=True)

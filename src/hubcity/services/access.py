@@ -37,6 +37,7 @@ from hubcity.domain.grants import (
     restrict,
     view_for,
 )
+from hubcity.domain.notices import request_decided, request_due_soon, request_overdue, request_waiting
 from hubcity.domain.personal import sealed_names
 from hubcity.domain.query import RowFilter
 from hubcity.errors import (
@@ -49,6 +50,7 @@ from hubcity.errors import (
 )
 from hubcity.ports import GrantStore, Lake, MetadataStore, ViewMaker
 from hubcity.services.audit import AuditService
+from hubcity.services.notices import NoticeService
 
 __all__ = ["AccessService", "DepartmentBoard", "pseudonym_master_key"]
 
@@ -104,6 +106,7 @@ class AccessService:
         self.remind_days = remind_days
         self.max_grant_days = max_grant_days
         self.audit = audit
+        self.notices: NoticeService | None = None  # set by bootstrap: the inbox and mail of reminders
 
     # -- who holds what ------------------------------------------------------------------------
     def granted_ids(self, actor: Actor, now: datetime | None = None) -> frozenset[int]:
@@ -263,6 +266,8 @@ class AccessService:
             columns=req.columns,
             details={"ends_on": end.isoformat()},
         )
+        if self.notices is not None:
+            self.notices.notify(self.notices.org_admins(req.owner_org_id), request_waiting(req))
         return req
 
     def _may_decide(self, actor: Actor, owner_org_id: int) -> bool:
@@ -367,6 +372,7 @@ class AccessService:
                 object_id=str(req.id),
                 details={"decision": "refuse", "reason": reason},
             )
+            self._tell_requester(decided)
             return decided
         dataset = self.meta.find_dataset_by_id(req.dataset_id)
         assert dataset is not None
@@ -496,7 +502,12 @@ class AccessService:
                 "ends_on": end.isoformat(),
             },
         )
+        self._tell_requester(decided, end)
         return decided
+
+    def _tell_requester(self, req: AccessRequest, until: date | None = None) -> None:
+        if self.notices is not None:
+            self.notices.notify([req.requester_id], request_decided(req, until))
 
     def _check_filters(self, resources: list[Resource], filters: list[RowFilter]) -> None:
         if not filters:
@@ -648,8 +659,16 @@ class AccessService:
 
     # -- the clock -----------------------------------------------------------------------------
     def remind(self, today: date | None = None) -> list[AccessRequest]:
-        """Requests due within ``remind_days`` that nobody has been reminded of: mark and log them."""
+        """Requests due within ``remind_days`` that nobody has been reminded of: mark them, log them and
+        tell the owner's admins; requests past their due date: tell the admins and the requester, once.
+        Returns the requests reminded of now."""
         today = today or datetime.now(KST).date()
+        if self.notices is not None:
+            for late in self.store.list_requests(
+                status=str(RequestStatus.PENDING), due_before=today - timedelta(days=1)
+            ):
+                users = [*self.notices.org_admins(late.owner_org_id), late.requester_id]
+                self.notices.notify(users, request_overdue(late, -late.days_left(today)))
         due = self.store.list_requests(
             status=str(RequestStatus.PENDING),
             due_before=today + timedelta(days=self.remind_days),
@@ -673,6 +692,10 @@ class AccessService:
                 object_id=str(req.id),
                 details={"due_on": req.due_on.isoformat()},
             )
+            if self.notices is not None and req.days_left(today) >= 0:
+                self.notices.notify(
+                    self.notices.org_admins(req.owner_org_id), request_due_soon(req, req.days_left(today))
+                )
         return due
 
     def destroy_ended(self, now: datetime | None = None) -> int:

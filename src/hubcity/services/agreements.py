@@ -14,8 +14,9 @@ has passed (their grants end by themselves anyway).
 a partner needs an active agreement with that partner that has the dataset in scope
 (:meth:`AgreementService.landing`, the hook ``ResourceService.start_upload`` calls). A push names
 the requesting official and the case or document number it serves and is recorded as an
-incoming transfer; a partner member's export of a dataset shared under an agreement is recorded
-as an outgoing one.
+incoming transfer, as is a partner's file a harvest run pulls (:meth:`AgreementService.record_pull`,
+with the harvest source's official and case); a partner member's export of a dataset shared
+under an agreement is recorded as an outgoing one.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from hubcity.domain.agreements import (
 from hubcity.domain.datasets import Dataset
 from hubcity.domain.grants import Grant
 from hubcity.domain.jobs import Job
+from hubcity.domain.query import RowQuery
 from hubcity.errors import (
     AuthenticationFailed,
     Conflict,
@@ -505,6 +507,41 @@ class AgreementService:
             )
         return job
 
+    def record_pull(
+        self,
+        actor: Actor,
+        agreement: Agreement,
+        dataset: Dataset,
+        *,
+        resource: str,
+        version: int | None,
+        official: str,
+        case: str,
+        job_id: str | None,
+        fmt: str,
+    ) -> Transfer:
+        """A partner's file that hubcity pulled (a harvest run) and that landed in ``dataset`` under
+        ``agreement`` (from :meth:`landing`): recorded as an incoming transfer, with the official and
+        case required as for a push."""
+        if not agreement.covers(dataset.id) or not self.partner_owned(dataset):
+            raise PermissionDenied(
+                f"협약 {agreement.id}은(는) '{dataset.title}'을(를) 대상으로 하지 않습니다.",
+                f"Agreement {agreement.id} does not have '{dataset.name}' in scope.",
+            )
+        official, case = check_transfer_details(official, case)
+        return self._record(
+            actor,
+            agreement,
+            Direction.IN,
+            dataset,
+            resource=resource,
+            version=version,
+            official=official,
+            case=case,
+            job_id=job_id,
+            fmt=fmt[:20],
+        )
+
     def export(
         self,
         actor: Actor,
@@ -513,13 +550,22 @@ class AgreementService:
         fmt: str,
         *,
         version: int | None = None,
+        as_of: datetime | None = None,
+        query: RowQuery | None = None,
         case: str | None = None,
         channel: Channel | None = None,
     ) -> ExportFile:
         """A version as a file (``ResourceService.export``); a partner member's export of a dataset shared
         under an agreement is recorded as an outgoing transfer (the official is the user)."""
         exported = self.resources.export(
-            actor, dataset_name, resource_name, fmt, version=version, channel=channel
+            actor,
+            dataset_name,
+            resource_name,
+            fmt,
+            version=version,
+            as_of=as_of,
+            query=query,
+            channel=channel,
         )
         dataset = self.meta.find_dataset(dataset_name)
         grant = self.access.grant_of(actor, dataset) if dataset is not None else None
@@ -528,7 +574,7 @@ class AgreementService:
         agreement = self.store.find_agreement(grant.agreement_id)
         if agreement is None or agreement.partner_org_id not in actor.roles:
             return exported
-        _, _, shown = self.resources.get_version(actor, dataset_name, resource_name, version)
+        _, _, shown = self.resources.get_version(actor, dataset_name, resource_name, version, as_of)
         self._record(
             actor,
             agreement,

@@ -210,8 +210,11 @@ class AuditService:
         fmt: str,
         *,
         channel: str | None = None,
+        query: RowQuery | None = None,
+        rows: int | None = None,
     ) -> None:
-        """Every download of a version, whatever its visibility."""
+        """Every download of a version, whatever its visibility; ``query`` and ``rows`` when it was
+        filtered (the rows that passed), or only some columns were asked for."""
         table = version.is_table and fmt != "source"
         details: dict[str, Any] = {
             "resource": resource,
@@ -221,14 +224,26 @@ class AuditService:
         }
         if channel:
             details["channel"] = channel
+        if query is not None:
+            details["filters"] = [_filter_text(f) for f in query.filters]
+            if query.q:
+                details["q"] = query.q
+            if query.select:
+                details["select"] = list(query.select)
         self.record(
             actor,
             AuditAction.EXPORT,
             object_kind="resource",
             object_id=f"{dataset.name}/{resource}",
             dataset_id=dataset.id,
-            columns=[c["name"] for c in version.columns] if version.is_table else [],
-            rows=version.row_count if table else None,
+            columns=[
+                c["name"]
+                for c in version.columns
+                if not query or not query.select or c["name"] in query.select
+            ]
+            if version.is_table
+            else [],
+            rows=(rows if rows is not None else version.row_count) if table else None,
             details=details,
             **self._under(actor, dataset),
         )

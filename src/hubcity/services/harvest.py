@@ -8,6 +8,13 @@ upload path (``ResourceService.start_upload``): versioned, typed and validated.
 
 A run never deletes local data: a dataset gone upstream is unpublished (restricted to
 its organisation) and logged as ``deleted``; when it comes back it is published again.
+
+A partner's data lands only inside an agreement, pulled as it would be pushed: a source
+whose organisation is a partner names the requesting official and the case number, a file
+fetched into a partner's dataset needs an active agreement with that dataset in scope
+(``AgreementService.landing``; without one the dataset's files fail in the run log and are
+tried again next run), and each file that lands is recorded as an incoming transfer.
+Metadata alone is harvested into a partner's datasets as into any other.
 """
 
 from __future__ import annotations
@@ -24,7 +31,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from hubcity.domain.accounts import Actor, Role
+from hubcity.domain.accounts import Actor, Org, OrgKind, Role
+from hubcity.domain.agreements import Agreement
 from hubcity.domain.datasets import Dataset, Visibility
 from hubcity.domain.harvest import (
     DATASET_FIELDS,
@@ -37,6 +45,7 @@ from hubcity.domain.harvest import (
     RemoteDataset,
     RemoteFile,
     RunState,
+    check_source_transfer_details,
     diff_fields,
     harvested_name,
 )
@@ -51,6 +60,7 @@ from hubcity.errors import (
     PlatformError,
 )
 from hubcity.ports import HarvestStore, HarvestTransport, MetadataStore
+from hubcity.services.agreements import AgreementService
 from hubcity.services.catalog import CatalogService, validation_error
 from hubcity.services.resources import ResourceService, UploadRequest, resource_slug
 
@@ -108,6 +118,7 @@ class HarvestService:
         meta: MetadataStore,
         catalog: CatalogService,
         resources: ResourceService,
+        agreements: AgreementService,
         transport: HarvestTransport,
         work_dir: Path,
         max_file_bytes: int,
@@ -117,6 +128,7 @@ class HarvestService:
         self.meta = meta
         self.catalog = catalog
         self.resources = resources
+        self.agreements = agreements
         self.transport = transport
         self.work_dir = work_dir
         self.max_file_bytes = max_file_bytes
@@ -136,7 +148,7 @@ class HarvestService:
             return None
         return frozenset(org for org, role in actor.roles.items() if role is Role.ADMIN)
 
-    def _check_org(self, actor: Actor, slug: str) -> int:
+    def _check_org(self, actor: Actor, slug: str) -> Org:
         org = self.meta.find_org(slug)
         if org is None:
             raise InvalidInput(
@@ -150,7 +162,15 @@ class HarvestService:
                 f"'{org.title}'의 관리자만 이 기관으로 수집할 수 있습니다.",
                 f"Only admins of '{org.slug}' may harvest into it.",
             )
-        return org.id
+        return org
+
+    @staticmethod
+    def _transfer_details(org: Org, draft: HarvestSourceDraft) -> dict[str, str]:
+        """The source's official and case number; both required when it harvests into a partner."""
+        if org.kind is not OrgKind.PARTNER:
+            return {"official": draft.official, "case_no": draft.case_no}
+        official, case_no = check_source_transfer_details(draft.official, draft.case_no)
+        return {"official": official, "case_no": case_no}
 
     # -- sources --------------------------------------------------------------------------------
     def list_sources(self, actor: Actor) -> list[HarvestSource]:
@@ -169,9 +189,10 @@ class HarvestService:
             draft = HarvestSourceDraft.model_validate(data)
         except ValidationError as exc:
             raise validation_error(exc) from None
-        org_id = self._check_org(actor, draft.org)
+        org = self._check_org(actor, draft.org)
         fields = draft.model_dump(exclude={"org"})
-        fields.update(kind=str(draft.kind), org_id=org_id, created_by=actor.username)
+        fields.update(self._transfer_details(org, draft))
+        fields.update(kind=str(draft.kind), org_id=org.id, created_by=actor.username)
         return self.store.create_source(fields)
 
     def update_source(self, actor: Actor, name: str, changes: dict[str, Any]) -> HarvestSource:
@@ -191,6 +212,8 @@ class HarvestService:
             "filter_org": source.filter_org,
             "filter_q": source.filter_q,
             "enabled": source.enabled,
+            "official": source.official,
+            "case_no": source.case_no,
         }
         try:
             draft = HarvestSourceDraft.model_validate({**current, **changes})
@@ -198,8 +221,14 @@ class HarvestService:
             raise validation_error(exc) from None
         fields = draft.model_dump(exclude={"name", "org"})
         fields["kind"] = str(draft.kind)
+        org: Org | None
         if draft.org != source.org_slug:
-            fields["org_id"] = self._check_org(actor, draft.org)
+            org = self._check_org(actor, draft.org)
+            fields["org_id"] = org.id
+        else:
+            org = self.meta.find_org_by_id(source.org_id)
+        if org is not None:
+            fields.update(self._transfer_details(org, draft))
         return self.store.update_source(source.id, fields)
 
     def delete_source(self, actor: Actor, name: str) -> None:
@@ -460,12 +489,19 @@ class HarvestService:
                 after["visibility"] = str(dataset.visibility)
             kind, diff = ChangeKind.UPDATED, diff_fields(before, after)
         fetched = dict(obj.files) if obj else {}
+        pending = {n: f for n, f in wanted_files.items() if fetched.get(n) != f.fingerprint}
         errors: list[tuple[str, str]] = []
-        for res_name, remote_file in wanted_files.items():
-            if fetched.get(res_name) == remote_file.fingerprint:
-                continue
+        agreement = None
+        if pending:
             try:
-                if self._fetch(actor, dataset.name, res_name, remote_file):
+                agreement = self._landing(source, actor, dataset)
+            except PlatformError as exc:  # none of them lands, and each is tried again next run
+                names = ", ".join(pending)
+                errors.append((f"{names}: {exc.message}", f"{names}: {exc.message_en}"))
+                pending = {}
+        for res_name, remote_file in pending.items():
+            try:
+                if self._fetch(source, actor, dataset, res_name, remote_file, agreement):
                     diff.setdefault("files", [None, []])[1].append(res_name)
                 fetched[res_name] = remote_file.fingerprint
             except PlatformError as exc:
@@ -499,8 +535,28 @@ class HarvestService:
             out[name] = f
         return out
 
-    def _fetch(self, actor: Actor, dataset: str, resource: str, remote: RemoteFile) -> bool:
-        """Download one file and ingest it as a new version; False when it was the same file again."""
+    def _landing(self, source: HarvestSource, actor: Actor, dataset: Dataset) -> Agreement | None:
+        """The agreement files pulled into ``dataset`` land under; None when it is not a partner's.
+
+        PermissionDenied when no active agreement has the partner's dataset in scope (a run is no
+        sysadmin), InvalidInput when the source names no official or case number."""
+        agreement = self.agreements.landing(actor, dataset)
+        if agreement is not None:
+            check_source_transfer_details(source.official, source.case_no)
+        return agreement
+
+    def _fetch(
+        self,
+        source: HarvestSource,
+        actor: Actor,
+        dataset: Dataset,
+        resource: str,
+        remote: RemoteFile,
+        agreement: Agreement | None,
+    ) -> bool:
+        """Download one file and ingest it as a new version; False when it was the same file again.
+
+        A new version that lands under an agreement is recorded as an incoming transfer."""
         ext = remote.format if remote.format and detect_format(f"x.{remote.format}") else ""
         if not ext:
             tail = remote.url.split("?", 1)[0].rsplit("/", 1)[-1]
@@ -512,7 +568,7 @@ class HarvestService:
             self.transport.download(remote.url, path, max_bytes=self.max_file_bytes)
             job = self.resources.start_upload(
                 actor,
-                UploadRequest(dataset=dataset, path=path, filename=filename, resource=resource),
+                UploadRequest(dataset=dataset.name, path=path, filename=filename, resource=resource),
                 enqueue=False,
             )
             self.resources.run_job(job.id)
@@ -525,4 +581,18 @@ class HarvestService:
                 str(error.get("message") or "파일을 가져오지 못했습니다."),
                 str(error.get("message_en") or "The file could not be ingested."),
             )
-        return done.version_id is not None
+        if done.version_id is None:
+            return False
+        if agreement is not None:
+            self.agreements.record_pull(
+                actor,
+                agreement,
+                dataset,
+                resource=resource,
+                version=done.version_number,
+                official=source.official,
+                case=source.case_no,
+                job_id=done.id,
+                fmt=ext,
+            )
+        return True

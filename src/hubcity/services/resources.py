@@ -545,16 +545,36 @@ class ResourceService:
         return dataset, self._shown_resources(actor, dataset, [resource])[0], versions
 
     def get_version(
-        self, actor: Actor, dataset_name: str, resource_name: str, number: int | None = None
+        self,
+        actor: Actor,
+        dataset_name: str,
+        resource_name: str,
+        number: int | None = None,
+        as_of: datetime | None = None,
     ) -> tuple[Dataset, Resource, Version]:
         """A version's description as the actor may see it (columns they may not see are absent)."""
-        dataset, resource, version = self._raw_version(actor, dataset_name, resource_name, number)
+        dataset, resource, version = self._raw_version(actor, dataset_name, resource_name, number, as_of)
         return dataset, resource, self._shown(actor, dataset, version)
 
     def _raw_version(
-        self, actor: Actor, dataset_name: str, resource_name: str, number: int | None = None
+        self,
+        actor: Actor,
+        dataset_name: str,
+        resource_name: str,
+        number: int | None = None,
+        as_of: datetime | None = None,
     ) -> tuple[Dataset, Resource, Version]:
+        """The version ``number``; else the one current at ``as_of``; else the current one."""
         dataset, resource = self._resource(actor, dataset_name, resource_name)
+        if number is None and as_of is not None:
+            when = as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=UTC)
+            earlier = [v for v in self.store.list_versions(resource.id) if v.created_at <= when]
+            if not earlier:
+                raise NotFound(
+                    f"{when.isoformat()} 시점에는 이 리소스의 버전이 없었습니다.",
+                    f"This resource had no version as of {when.isoformat()}.",
+                )
+            return dataset, resource, max(earlier, key=lambda v: v.number)
         if number is None:
             if resource.current is None:
                 raise NotFound("아직 게시된 버전이 없습니다.", "No version has been published yet.")
@@ -573,6 +593,7 @@ class ResourceService:
         limit: int = 100,
         offset: int = 0,
         version: int | None = None,
+        as_of: datetime | None = None,
         row_cap: int = 10_000,
         channel: Channel | None = None,
     ) -> RowsPage:
@@ -580,7 +601,7 @@ class ResourceService:
             raise InvalidInput(
                 "limit과 offset은 0 이상이어야 합니다.", "limit and offset must not be negative."
             )
-        dataset, _, raw = self._raw_version(actor, dataset_name, resource_name, version)
+        dataset, _, raw = self._raw_version(actor, dataset_name, resource_name, version, as_of)
         if not raw.is_table or raw.parquet_key is None:
             raise InvalidInput("표 형식이 아닌 파일입니다.", "This resource is a plain file, not a table.")
         ver, path, _ = self._data(actor, dataset, raw)
@@ -600,10 +621,15 @@ class ResourceService:
         )
 
     def _table_version(
-        self, actor: Actor, dataset_name: str, resource_name: str, version: int | None
+        self,
+        actor: Actor,
+        dataset_name: str,
+        resource_name: str,
+        version: int | None,
+        as_of: datetime | None = None,
     ) -> tuple[Dataset, Version, dict[str, str], Path]:
         """The version as the actor sees it, its column types, and the file to read for them."""
-        dataset, _, raw = self._raw_version(actor, dataset_name, resource_name, version)
+        dataset, _, raw = self._raw_version(actor, dataset_name, resource_name, version, as_of)
         if not raw.is_table or raw.parquet_key is None:
             raise InvalidInput("표 형식이 아닌 파일입니다.", "This resource is a plain file, not a table.")
         ver, path, _ = self._data(actor, dataset, raw)
@@ -637,7 +663,9 @@ class ResourceService:
             raise InvalidInput(
                 "limit과 offset은 0 이상이어야 합니다.", "limit and offset must not be negative."
             )
-        dataset, ver, types, path = self._table_version(actor, dataset_name, resource_name, query.version)
+        dataset, ver, types, path = self._table_version(
+            actor, dataset_name, resource_name, query.version, query.as_of
+        )
         self._check_columns(types, [f.column for f in query.filters], "filters")
         self._check_columns(types, list(query.select), "select")
         self._check_columns(types, [c for c, _ in query.sort], "sort")
@@ -680,6 +708,7 @@ class ResourceService:
         metrics: list[Aggregate],
         filters: tuple[RowFilter, ...] = (),
         version: int | None = None,
+        as_of: datetime | None = None,
         group_cap: int = 10_000,
         channel: Channel | None = None,
         client: str | None = None,
@@ -693,7 +722,7 @@ class ResourceService:
         self.quota.check(actor, client)
         if limit is not None and limit < 1:
             raise InvalidInput("limit은 1 이상이어야 합니다.", "limit must be at least 1.")
-        dataset, ver, types, path = self._table_version(actor, dataset_name, resource_name, version)
+        dataset, ver, types, path = self._table_version(actor, dataset_name, resource_name, version, as_of)
         self._check_columns(types, group_by, "group_by")
         self._check_columns(types, [f.column for f in filters], "filters")
         self._check_columns(types, [m.column for m in metrics if m.column], "metric")
@@ -750,10 +779,24 @@ class ResourceService:
         fmt: str,
         *,
         version: int | None = None,
+        as_of: datetime | None = None,
+        query: RowQuery | None = None,
         channel: Channel | None = None,
     ) -> ExportFile:
-        """A version as a file; counted as a download (and as an API call when ``channel`` is "api")."""
-        dataset, resource, raw = self._raw_version(actor, dataset_name, resource_name, version)
+        """A version as a file; counted as a download (and as an API call when ``channel`` is "api").
+
+        With ``query``, only the rows that pass its filters (and ``q``), in its order, with its
+        columns — all of them: a download has no row cap (``limit``/``offset`` are ignored)."""
+        dataset, resource, raw = self._raw_version(actor, dataset_name, resource_name, version, as_of)
+        if query is not None and not (query.filters or query.q or query.select or query.sort):
+            query = None
+        if query is not None and fmt == "source":
+            raise InvalidInput(
+                "원본 파일에는 조건을 걸 수 없습니다. csv, jsonl 등 다른 형식을 쓰세요.",
+                "Filters, columns and order do not apply to the original file; "
+                "use csv, jsonl or another format.",
+                [FieldError("format", "source에는 조건을 걸 수 없습니다.", "source takes no filters")],
+            )
         ver, data_path, viewed = self._data(actor, dataset, raw) if raw.is_table else (raw, None, False)
         if fmt == "source" and viewed:
             raise PermissionDenied(
@@ -783,15 +826,35 @@ class ResourceService:
                 "A plain file downloads as its source only.",
             )
         ext, media = self.export_formats[fmt]
+        assert data_path is not None
+        types = {str(c["name"]): str(c.get("type", "text")) for c in ver.columns}
+        if query is not None:
+            self._check_columns(types, [f.column for f in query.filters], "filters")
+            self._check_columns(types, list(query.select), "select")
+            self._check_columns(types, [c for c, _ in query.sort], "sort")
         self.work_dir.mkdir(parents=True, exist_ok=True)
         out = self.work_dir / f"export-{uuid.uuid4().hex}.{ext}"
-        assert data_path is not None
-        self.reader.export(data_path, fmt, out, columns=[c["name"] for c in ver.columns])
+        try:
+            rows = self.reader.export(
+                data_path,
+                fmt,
+                out,
+                columns=list(types),
+                query=query,
+                text_columns=[n for n, t in types.items() if t == ColumnType.TEXT],
+                text_index=self._text_index(ver) if query is not None else None,
+            )
+        except BaseException:
+            out.unlink(missing_ok=True)
+            raise
         if self.audit:
-            self.audit.exported(actor, dataset, resource.name, ver, fmt, channel=channel)
+            self.audit.exported(
+                actor, dataset, resource.name, ver, fmt, channel=channel, query=query, rows=rows
+            )
         self.catalog.record_use(dataset, channel, download=True)
-        suffix = "-cp949" if fmt == "csv-cp949" else ""
-        return ExportFile(out, f"{dataset.name}-{resource.name}-v{ver.number}{suffix}.{ext}", media)
+        suffix = ("-filtered" if query is not None else "") + ("-cp949" if fmt == "csv-cp949" else "")
+        filename = f"{dataset.name}-{resource.name}-v{ver.number}{suffix}.{ext}"
+        return ExportFile(out, filename, media)
 
 
 class _ProgressWriter:

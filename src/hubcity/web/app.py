@@ -31,6 +31,7 @@ from hubcity.web.api import agreements as agreements_api
 from hubcity.web.api import audit as audit_api
 from hubcity.web.api import evidence as evidence_api
 from hubcity.web.api import harvest as harvest_api
+from hubcity.web.api import notices as notices_api
 from hubcity.web.api import personal as personal_api
 from hubcity.web.api import requests as data_requests
 from hubcity.web.ckan import router as ckan_router
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.include_router(personal_api.router, prefix=api_prefix)
     app.include_router(agreements_api.router, prefix=api_prefix)
     app.include_router(access_api.router, prefix=api_prefix)
+    app.include_router(notices_api.router, prefix=api_prefix)
 
     @app.get(f"{api_prefix}/status", tags=["status"], summary="Health and version")
     def status() -> dict[str, Any]:

@@ -87,6 +87,8 @@ def _source(row: HarvestSourceRow, last: HarvestRunRow | None) -> HarvestSource:
         created_at=_at(row.created_at),
         updated_at=_at(row.updated_at),
         created_by=row.created_by,
+        official=row.official,
+        case_no=row.case_no,
         last_run=_run(last) if last is not None else None,
     )
 

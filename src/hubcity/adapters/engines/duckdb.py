@@ -242,39 +242,72 @@ class DuckTableReader:
                     )
         return out
 
-    def export(self, path: Path, fmt: str, out: Path, *, columns: list[str]) -> Path:
-        """Write the version at ``path`` as ``fmt`` into ``out``; returns ``out``."""
+    def export(
+        self,
+        path: Path,
+        fmt: str,
+        out: Path,
+        *,
+        columns: list[str],
+        query: RowQuery | None = None,
+        text_columns: list[str] | None = None,
+        text_index: dict[str, TextIndexFiles] | None = None,
+    ) -> int:
+        """Write the version at ``path`` as ``fmt`` into ``out``; returns the number of rows written.
+
+        With ``query``: only the rows that pass its filters and ``q``, in its order, with its
+        columns — every one of them (its limit and offset do not apply to a download)."""
         if fmt not in EXPORT_FORMATS:
             raise InvalidInput(
                 f"지원하지 않는 내보내기 형식입니다: {fmt}", f"Unsupported export format: {fmt}"
             )
         with self._connect() as con:
             types = self._types(con, path)
-            cols = [c for c in columns if c in types] or list(types)
-            if fmt == "parquet":
-                con.execute(f"COPY ({self._select(path, cols, types=types)}) TO {_lit(out)} (FORMAT parquet)")
-            elif fmt in ("json", "jsonl"):
-                array = "true" if fmt == "json" else "false"
-                con.execute(
-                    f"COPY ({self._select(path, cols, types=types)}) TO {_lit(out)} "
-                    f"(FORMAT json, ARRAY {array})"
+            wanted = list(query.select) if query is not None and query.select else columns
+            cols = [c for c in wanted if c in types] or list(types)
+            tail, indexed = "", False
+            params: list[Any] = []
+            if query is not None:
+                tail, params, indexed = _where(
+                    query.filters, query.q, text_columns or [], _usable(text_index, types), _lowerer(con)
                 )
-            elif fmt == "xlsx":
-                self._xlsx(con, path, cols, types, out)
-            else:
-                utf8 = out.with_name(out.name + ".utf8") if fmt == "csv-cp949" else out
-                sql = self._select(path, cols, guard_formulas=True, types=types)
-                con.execute(f"COPY ({sql}) TO {_lit(utf8)} (FORMAT csv, HEADER true)")
-                if fmt == "csv":
-                    _prepend_bom(out)
+                order = ", ".join(f"{_q(c)} {'DESC' if desc else 'ASC'} NULLS LAST" for c, desc in query.sort)
+                tail += f" ORDER BY {order}" if order else ""
+
+            def select(guard: bool = False) -> str:
+                sql = self._select(path, cols, guard_formulas=guard, types=types)
+                if indexed:
+                    sql = sql.replace(_source(path), _source(path, indexed), 1)
+                return sql + tail
+
+            try:
+                if fmt == "parquet":
+                    done = con.execute(f"COPY ({select()}) TO {_lit(out)} (FORMAT parquet)", params)
+                elif fmt in ("json", "jsonl"):
+                    array = "true" if fmt == "json" else "false"
+                    done = con.execute(
+                        f"COPY ({select()}) TO {_lit(out)} (FORMAT json, ARRAY {array})", params
+                    )
+                elif fmt == "xlsx":
+                    return self._xlsx(con, select(guard=True), params, cols, out)
                 else:
-                    _transcode_cp949(utf8, out)
-        return out
+                    utf8 = out.with_name(out.name + ".utf8") if fmt == "csv-cp949" else out
+                    done = con.execute(
+                        f"COPY ({select(guard=True)}) TO {_lit(utf8)} (FORMAT csv, HEADER true)", params
+                    )
+                    if fmt == "csv":
+                        _prepend_bom(out)
+                    else:
+                        _transcode_cp949(utf8, out)
+            except duckdb.ConversionException as exc:
+                raise _filter_error(exc) from exc
+            written = done.fetchone()
+        return int(written[0]) if written else 0
 
     def _xlsx(
-        self, con: duckdb.DuckDBPyConnection, path: Path, cols: list[str], types: dict[str, str], out: Path
-    ) -> None:
-        total = con.execute(f"SELECT count(*) FROM {_source(path)}").fetchone()
+        self, con: duckdb.DuckDBPyConnection, select: str, params: list[Any], cols: list[str], out: Path
+    ) -> int:
+        total = con.execute(f"SELECT count(*) FROM ({select})", params).fetchone()
         if total and int(total[0]) > _XLSX_MAX_ROWS:
             raise InvalidInput(
                 f"행이 {int(total[0]):,}개라 Excel 한 시트(최대 1,048,575행)에 담을 수 없습니다. "
@@ -298,7 +331,7 @@ class DuckTableReader:
             ts_fmt = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
             for j, name in enumerate(cols):
                 sheet.write_string(0, j, name, bold)
-            cur = con.execute(self._select(path, cols, guard_formulas=True, types=types))
+            cur = con.execute(select, params)
             r = 1
             while batch := cur.fetchmany(10_000):
                 for row in batch:
@@ -320,6 +353,7 @@ class DuckTableReader:
                     r += 1
         finally:
             book.close()
+        return r - 1
 
 
 def _usable(text_index: dict[str, TextIndexFiles] | None, types: dict[str, str]) -> dict[str, TextIndexFiles]:

@@ -2,6 +2,8 @@
 
 Sysadmins and admins of a source's target organisation manage it; for anyone else a
 source does not exist (404). ``POST …/{name}/run`` queues a run on the job workers.
+A source whose organisation is a partner institution names ``official`` and ``case_no``:
+its files land only inside an agreement, each recorded as a transfer.
 """
 
 from __future__ import annotations
@@ -42,6 +44,14 @@ class HarvestSourceCreate(BaseModel):
     filter_org: str = Field("", description="CKAN: harvest only this upstream organisation")
     filter_q: str = Field("", description="CKAN: harvest only datasets matching this search")
     enabled: bool = True
+    official: str = Field(
+        "",
+        description="The requesting official recorded on each transfer (required when org is a partner)",
+    )
+    case_no: str = Field(
+        "",
+        description="The case or document number each transfer serves (required when org is a partner)",
+    )
 
 
 class HarvestSourceUpdate(BaseModel):
@@ -54,6 +64,8 @@ class HarvestSourceUpdate(BaseModel):
     filter_org: str | None = None
     filter_q: str | None = None
     enabled: bool | None = None
+    official: str | None = None
+    case_no: str | None = None
 
 
 class HarvestChangeRead(BaseModel):
@@ -120,6 +132,8 @@ class HarvestSourceRead(BaseModel):
     filter_org: str
     filter_q: str
     enabled: bool
+    official: str = Field(description="The requesting official recorded on each transfer from a partner")
+    case_no: str = Field(description="The case or document number those transfers serve")
     created_by: str | None
     created_at: datetime
     updated_at: datetime
@@ -139,6 +153,8 @@ class HarvestSourceRead(BaseModel):
             filter_org=s.filter_org,
             filter_q=s.filter_q,
             enabled=s.enabled,
+            official=s.official,
+            case_no=s.case_no,
             created_by=s.created_by,
             created_at=s.created_at,
             updated_at=s.updated_at,

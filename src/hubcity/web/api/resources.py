@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import json
 import tempfile
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -11,7 +15,7 @@ from fastapi import APIRouter, BackgroundTasks, File, Form, Header, Query, Reque
 from fastapi.responses import FileResponse
 
 from hubcity.domain.query import FILTER_OPS, Aggregate, RowFilter, RowQuery
-from hubcity.errors import InvalidInput
+from hubcity.errors import FieldError, InvalidInput
 from hubcity.services.resources import UploadRequest
 from hubcity.web.api.agreements import header_text
 from hubcity.web.api.schemas import AggregateRead, JobRead, ResourceRead, RetypeRequest, RowsRead, json_answer
@@ -116,7 +120,21 @@ def get_resource(name: str, resource: str, services: ServicesDep, actor: ActorDe
     return ResourceRead.of(dataset, res, versions)
 
 
-_ROW_PARAMS = {"limit", "offset", "version", "sort", "select", "q", "group_by", "metric"}
+_ROW_PARAMS = {
+    "limit",
+    "offset",
+    "version",
+    "as_of",
+    "cursor",
+    "format",
+    "case",
+    "sort",
+    "select",
+    "q",
+    "group_by",
+    "metric",
+}
+_STREAMED = ("csv", "csv-cp949", "jsonl", "json", "xlsx", "parquet")
 
 
 def row_filters(request: Request) -> tuple[RowFilter, ...]:
@@ -146,17 +164,57 @@ def _metrics(raw: list[str]) -> list[Aggregate]:
     return out
 
 
+def _fingerprint(query: RowQuery) -> str:
+    """What a cursor is bound to: the same filters, text, columns, order and page size."""
+    key = json.dumps(
+        [[[f.column, f.op, f.value] for f in query.filters], query.q, query.select, query.sort, query.limit],
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
+def _encode_cursor(version: int, offset: int, query: RowQuery) -> str:
+    raw = json.dumps({"v": version, "o": offset, "f": _fingerprint(query)}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _bad_cursor(ko: str, en: str) -> InvalidInput:
+    return InvalidInput(ko, en, [FieldError("cursor", ko, en)])
+
+
+def _decode_cursor(cursor: str, query: RowQuery) -> tuple[int, int]:
+    """(version, offset) of a cursor made for this same query."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        version, offset, made_for = int(data["v"]), int(data["o"]), str(data["f"])
+    except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise _bad_cursor("cursor 값을 읽을 수 없습니다.", "The cursor cannot be read.") from None
+    if made_for != _fingerprint(query) or version < 1 or offset < 0:
+        raise _bad_cursor(
+            "이 cursor는 다른 조건(필터·정렬·열·limit)의 결과에서 나왔습니다. 같은 조건으로 요청하세요.",
+            "This cursor comes from a different query (filters, sort, columns or limit); "
+            "repeat the same one.",
+        )
+    return version, offset
+
+
 @router.get(
     "/{resource}/rows",
     response_model=RowsRead,
-    summary="Rows of a version, filtered, sorted and paged",
+    summary="Rows of a version, filtered, sorted and paged — or all of them as a download",
     description=(
         "Filters: any other parameter, `col=value` or `col__op=value` with op one of "
         "eq, ne, gt, gte, lt, lte, in (comma-separated), like (% and _). "
         "`q` finds rows whose text columns contain the text; `sort=col,-other` (- for descending); "
-        "`select=col1,col2`; `version` pins a version (default: the current one). "
-        "`total` counts every row that passes the filters."
+        "`select=col1,col2`; `version` pins a version, `as_of` (ISO date or timestamp) takes the "
+        "version that was current then (default: the current one). "
+        "`total` counts every row that passes the filters. Page with `limit`/`offset`, or with the "
+        "`next_cursor` of the previous page as `cursor` (it keeps to that page's version). "
+        "`format=csv|csv-cp949|jsonl|json|xlsx|parquet` answers every row that passes, with no row "
+        "cap, as a file (the same as …/download with the same parameters)."
     ),
+    responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}},
 )
 def rows(
     name: str,
@@ -164,34 +222,86 @@ def rows(
     request: Request,
     services: ServicesDep,
     actor: ActorDep,
+    background: BackgroundTasks,
     limit: int = Query(100, ge=0),
     offset: int = Query(0, ge=0),
     version: int | None = Query(None, ge=1),
+    as_of: datetime | None = Query(None, description="ISO date or timestamp: the version current then"),
+    cursor: str | None = Query(None, max_length=200, description="next_cursor of the previous page"),
     sort: str | None = Query(None, description="col or -col, comma-separated"),
     select: str | None = Query(None, description="columns to return, comma-separated"),
     q: str | None = Query(None, description="text contained in any text column"),
+    format: str = Query("page", json_schema_extra={"enum": ["page", *_STREAMED]}),
+    case: str | None = Query(None, description="Exports under an agreement: the case or document number"),
+    case_header: Annotated[str | None, Header(alias="X-Hubcity-Case", include_in_schema=False)] = None,
 ) -> Response:
-    filters = row_filters(request)
+    query = RowQuery(
+        filters=row_filters(request),
+        q=q or None,
+        select=tuple(c.strip() for c in (select or "").split(",") if c.strip()),
+        sort=_sort(sort),
+        limit=limit,
+        offset=offset,
+        version=version,
+        as_of=as_of,
+    )
+    if format != "page":
+        return _download(
+            services, actor, background, name, resource, format, query, header_text(case_header) or case
+        )
+    if cursor:
+        pinned, at = _decode_cursor(cursor, query)
+        query = RowQuery(**{**query.__dict__, "version": pinned, "offset": at, "as_of": None})
     cap = services.settings.query.row_limit
-    if not (filters or sort or select or q):
+    if not (query.filters or query.sort or query.select or query.q):
         page = services.resources.read_rows(
-            actor, name, resource, limit=limit, offset=offset, version=version, row_cap=cap, channel="api"
+            actor,
+            name,
+            resource,
+            limit=query.limit,
+            offset=query.offset,
+            version=query.version,
+            as_of=query.as_of,
+            row_cap=cap,
+            channel="api",
         )
     else:
-        query = RowQuery(
-            filters=filters,
-            q=q or None,
-            select=tuple(c.strip() for c in (select or "").split(",") if c.strip()),
-            sort=_sort(sort),
-            limit=limit,
-            offset=offset,
-            version=version,
-        )
         client = request.client.host if request.client else None
         page = services.resources.query_rows(
             actor, name, resource, query, row_cap=cap, channel="api", client=client
         )
-    return json_answer(RowsRead(**page.__dict__))
+    following = page.offset + len(page.rows)
+    more = bool(page.rows) and following < page.total
+    next_cursor = _encode_cursor(page.version, following, query) if more else None
+    return json_answer(RowsRead(**page.__dict__, next_cursor=next_cursor))
+
+
+def _download(
+    services: ServicesDep,
+    actor: ActorDep,
+    background: BackgroundTasks,
+    name: str,
+    resource: str,
+    fmt: str,
+    query: RowQuery,
+    case: str | None,
+) -> FileResponse:
+    export = services.agreements.export(
+        actor,
+        name,
+        resource,
+        fmt,
+        version=query.version,
+        as_of=query.as_of,
+        query=query,
+        case=case,
+        channel="api",
+    )
+    if export.temporary:
+        background.add_task(export.path.unlink, missing_ok=True)
+    return FileResponse(
+        export.path, media_type=export.media_type, filename=export.filename, background=background
+    )
 
 
 @router.get(
@@ -202,7 +312,7 @@ def rows(
         "`group_by=col` (repeat or comma-separate for several), `metric=count` | `sum:col` | `avg:col` "
         "| `min:col` | `max:col` (repeatable; default count), and the same filters as /rows. "
         "`sort=-count` orders groups by a metric label or group column (- for descending) and "
-        "`limit=10` keeps the first groups: together, the top ten."
+        "`limit=10` keeps the first groups: together, the top ten. `version` or `as_of` pick the version."
     ),
 )
 def aggregate(
@@ -214,6 +324,7 @@ def aggregate(
     group_by: list[str] = Query([]),
     metric: list[str] = Query([]),
     version: int | None = Query(None, ge=1),
+    as_of: datetime | None = Query(None, description="ISO date or timestamp: the version current then"),
     sort: str | None = Query(None, description="metric label or group column, - for descending"),
     limit: int | None = Query(None, ge=1, description="keep the first groups only"),
 ) -> Response:
@@ -226,6 +337,7 @@ def aggregate(
         metrics=_metrics(metric),
         filters=row_filters(request),
         version=version,
+        as_of=as_of,
         group_cap=services.settings.query.row_limit,
         channel="api",
         client=request.client.host if request.client else None,
@@ -237,31 +349,41 @@ def aggregate(
 
 @router.get(
     "/{resource}/download",
-    summary="Download a version",
+    summary="Download a version, whole or filtered",
     description=(
         "format: csv (UTF-8 with BOM), csv-cp949, xlsx, parquet, json, jsonl, "
-        "or source (the file as uploaded)."
+        "or source (the file as uploaded). The filters, `q`, `select` and `sort` of …/rows apply "
+        "too (not to source): every row that passes is written, with no row cap. `version` or "
+        "`as_of` pick the version."
     ),
     response_class=FileResponse,
 )
 def download(
     name: str,
     resource: str,
+    request: Request,
     services: ServicesDep,
     actor: ActorDep,
     background: BackgroundTasks,
     format: str = "csv",
     version: int | None = Query(None, ge=1),
+    as_of: datetime | None = Query(None, description="ISO date or timestamp: the version current then"),
+    sort: str | None = Query(None, description="col or -col, comma-separated"),
+    select: str | None = Query(None, description="columns to write, comma-separated"),
+    q: str | None = Query(None, description="text contained in any text column"),
     case: str | None = Query(None, description="Exports under an agreement: the case or document number"),
     case_header: Annotated[str | None, Header(alias="X-Hubcity-Case", include_in_schema=False)] = None,
 ) -> FileResponse:
-    export = services.agreements.export(
-        actor, name, resource, format, version=version, case=header_text(case_header) or case, channel="api"
+    query = RowQuery(
+        filters=row_filters(request),
+        q=q or None,
+        select=tuple(c.strip() for c in (select or "").split(",") if c.strip()),
+        sort=_sort(sort),
+        version=version,
+        as_of=as_of,
     )
-    if export.temporary:
-        background.add_task(export.path.unlink, missing_ok=True)
-    return FileResponse(
-        export.path, media_type=export.media_type, filename=export.filename, background=background
+    return _download(
+        services, actor, background, name, resource, format, query, header_text(case_header) or case
     )
 
 

@@ -379,6 +379,11 @@ class RowsRead(BaseModel):
     limit: int
     offset: int
     version: int
+    next_cursor: str | None = Field(
+        None,
+        description="Pass as `cursor` for the next page: it stays on this version even when a newer one "
+        "is published meanwhile. Null on the last page.",
+    )
 
 
 class AggregateRead(BaseModel):

@@ -25,6 +25,7 @@ from hubcity.web.ui import agreements as agreement_pages
 from hubcity.web.ui import audit as audit_pages
 from hubcity.web.ui import evidence as evidence_pages
 from hubcity.web.ui import harvest as harvest_pages
+from hubcity.web.ui import notices as notice_pages
 from hubcity.web.ui import personal as personal_pages
 from hubcity.web.ui import requests as data_requests
 from hubcity.web.ui.rendering import STATIC_DIR, render_error
@@ -57,3 +58,4 @@ router.include_router(evidence_pages.router)
 router.include_router(personal_pages.router)
 router.include_router(agreement_pages.router)
 router.include_router(access_pages.router)
+router.include_router(notice_pages.router)

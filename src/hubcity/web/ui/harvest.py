@@ -52,6 +52,10 @@ MESSAGES.update(
         "harvest.col_dataset": ("데이터셋", "Dataset"),
         "harvest.col_diff": ("바뀐 항목", "Changed fields"),
         "harvest.no_changes": ("기록이 없습니다.", "Nothing recorded."),
+        "harvest.transfer_details": (
+            "협력기관 전송 기록: 요청 담당자 {official} · 사건·문서번호 {case}",
+            "Recorded on each transfer from the partner: requesting official {official} · case {case}",
+        ),
         "ds.harvested_from": ("수집 출처", "Harvested from"),
         "ds.deleted_upstream": (
             "원본 포털에서 삭제되어 공개를 중단했습니다.",

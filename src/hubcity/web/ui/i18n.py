@@ -130,6 +130,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.login": ("로그인", "Sign in"),
     "nav.logout": ("로그아웃", "Sign out"),
     "nav.skip": ("본문 바로가기", "Skip to content"),
+    "nav.notices": ("알림", "Notices"),
+    "nav.notices_unread": ("읽지 않은 알림 {n}건", "{n} unread notices"),
+    "notice.title": ("알림", "Notices"),
+    "notice.intro": (
+        "접근 요청의 도착, 결정 기한 임박·초과, 내 요청의 결정을 알려 드립니다. "
+        "메일 주소가 있고 메일 발송이 설정되어 있으면 메일로도 보냅니다.",
+        "Access requests waiting for you, decisions due soon or overdue, and decisions on your own "
+        "requests. They also go out by e-mail when mail is set up and you have an address.",
+    ),
+    "notice.all": ("전체", "All"),
+    "notice.unread": ("읽지 않음", "Unread"),
+    "notice.mark_all": ("모두 읽음으로 표시", "Mark all read"),
+    "notice.none": ("알림이 없습니다.", "No notices."),
+    "notice.new": ("새 알림", "New"),
+    "notice.mailed": ("메일 발송 {at}", "Mailed {at}"),
+    "notice.open": ("열기", "Open"),
     "nav.main": ("주 메뉴", "Main menu"),
     "nav.language": ("언어", "Language"),
     "nav.signed_in_as": ("로그인 사용자", "Signed in as"),

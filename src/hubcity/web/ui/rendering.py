@@ -120,6 +120,16 @@ def _context(request: Request, actor: Actor, lang: Lang) -> dict[str, Any]:
         return url_with(request, **params)
 
     has_session = "session" in request.scope
+
+    def unread_notices() -> int:
+        services = getattr(request.app.state, "services", None)
+        if services is None or not actor.authenticated:
+            return 0
+        try:
+            return int(services.notices.unread_count(actor))
+        except Exception:  # noqa: BLE001 - the header must render even when the database is down
+            return 0
+
     return {
         "request": request,
         "lang": lang,
@@ -130,6 +140,7 @@ def _context(request: Request, actor: Actor, lang: Lang) -> dict[str, Any]:
         "label": lbl,
         "qs": qs,
         "actor": actor,
+        "unread_notices": unread_notices,
         "csrf": csrf_token(request) if has_session else "",
         "json_url": url_with(request, format="json", lang=None),
         "lang_url": lambda code: url_with(request, lang=code, format=None),
