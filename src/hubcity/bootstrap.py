@@ -33,10 +33,12 @@ from hubcity.adapters.keys import KeyStore, lake_is_empty
 from hubcity.adapters.lake import LocalLake, make_lake
 from hubcity.adapters.mail import SmtpMailer
 from hubcity.adapters.queue import HueyQueue
+from hubcity.adapters.rates import RedisRates
 from hubcity.adapters.readers import ingest_file
 from hubcity.adapters.render.charts import VlChartRenderer
 from hubcity.adapters.render.pdf import PdfEvidenceWriter
 from hubcity.adapters.search.analyzer import KoreanAnalyzer
+from hubcity.domain.harvest import AddressPolicy
 from hubcity.domain.ingest import IngestLimits
 from hubcity.domain.places import place_names
 from hubcity.ports import TextAnalyzer
@@ -54,6 +56,7 @@ from hubcity.services.query import QueryQuota, QueryService
 from hubcity.services.requests import RequestService
 from hubcity.services.resources import ResourceService
 from hubcity.services.search import SearchIndexer
+from hubcity.services.usage import UsageCounter
 from hubcity.settings import Settings
 
 __all__ = ["Services", "bootstrap", "open_keys", "views_dir"]
@@ -122,6 +125,11 @@ def _mailer(settings: Settings) -> SmtpMailer | None:
         password=mail.password.get_secret_value() if mail.password else "",
         security=mail.security,
     )
+
+
+def _shared_rates(settings: Settings) -> RedisRates | None:
+    url = settings.query.rate_redis_url
+    return RedisRates(url, settings.secret_key.get_secret_value()) if url else None
 
 
 def views_dir(settings: Settings) -> Path:
@@ -197,11 +205,13 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
     )
     access.notices = notices
     audit.grant_of = access.grant_of
-    catalog = CatalogService(store, SearchIndexer(store, shared_analyzer()), audit=audit)
+    catalog = CatalogService(
+        store, SearchIndexer(store, shared_analyzer()), audit=audit, usage=UsageCounter(store)
+    )
     limits = IngestLimits(
         max_columns=settings.ingest.max_columns, max_field_bytes=settings.ingest.max_field_mb * 1024 * 1024
     )
-    quota = QueryQuota(settings.query.rate_per_minute)
+    quota = QueryQuota(settings.query.rate_per_minute, shared=_shared_rates(settings))
     resources = ResourceService(
         quota=quota,
         store=store,
@@ -234,6 +244,7 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
     )
     resources.attach_personal(personal)
     personal.on_decision = catalog.reindex
+    personal.on_findings = resources.protect_personal
     agreements = AgreementService(
         store=SqlAgreementStore(make_sessionmaker(engine)),
         meta=store,
@@ -244,6 +255,10 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
     )
     resources.attach_landing(agreements.landing)
     queue.add_periodic("hubcity.agreements_check", agreements.check, every_minutes=15)
+    addresses = AddressPolicy.of(
+        allow_private=settings.harvest.allow_private_addresses,
+        allowed_networks=settings.harvest.allowed_networks,
+    )
     harvest = HarvestService(
         store=SqlHarvestStore(make_sessionmaker(engine)),
         meta=store,
@@ -251,8 +266,11 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         resources=resources,
         agreements=agreements,
         transport=HttpHarvestTransport(
-            timeout_s=settings.harvest.timeout_seconds, page_size=settings.harvest.page_size
+            timeout_s=settings.harvest.timeout_seconds,
+            page_size=settings.harvest.page_size,
+            policy=addresses,
         ),
+        addresses=addresses,
         work_dir=settings.work_dir,
         max_file_bytes=settings.harvest.max_file_mb * 1024 * 1024,
         max_datasets=settings.harvest.max_datasets,
@@ -288,7 +306,7 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         store=store, query=query, charts=charts, rewriter=rewriter, writer=PdfEvidenceWriter()
     )
     return Services(
-        closers=[reader.close, sql_engine.close, rewriter.close],
+        closers=[catalog.usage.close, reader.close, sql_engine.close, rewriter.close],
         settings=settings,
         engine=engine,
         accounts=accounts,

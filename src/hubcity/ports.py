@@ -8,17 +8,17 @@ swapped (SQLite/PostgreSQL, local folder/S3, in-process/huey workers).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from hubcity.domain.accounts import ApiToken, Org, User
 from hubcity.domain.audit import AuditDraft, AuditEntry, AuditFilter
 from hubcity.domain.charts import Chart, Dashboard, Tile
-from hubcity.domain.datasets import Dataset, Resource, Version
+from hubcity.domain.datasets import Dataset, Resource, Usage, Version
 from hubcity.domain.evidence import EvidencePack
 from hubcity.domain.grants import AccessRequest, Grant, ViewSpec
 from hubcity.domain.harvest import HarvestChange, HarvestObject, HarvestRun, HarvestSource, RemoteDataset
@@ -55,6 +55,7 @@ __all__ = [
     "ReadScope",
     "SearchDocument",
     "SearchPage",
+    "SharedRates",
     "SqlEngine",
     "SqlRewriter",
     "TableReader",
@@ -167,9 +168,7 @@ class MetadataStore(Protocol):
     def facet_counts(self, scope: ReadScope, flt: DatasetFilter) -> dict[str, dict[str, int]]: ...
     def update_dataset(self, dataset_id: int, fields: dict[str, Any]) -> Dataset: ...
     def delete_dataset(self, dataset_id: int, now: datetime) -> None: ...
-    def count_usage(
-        self, dataset_id: int, *, views: int = 0, downloads: int = 0, api_calls: int = 0
-    ) -> None: ...
+    def count_usage(self, counts: Mapping[int, Usage]) -> None: ...
     def all_dataset_ids(self) -> list[int]: ...
     # search index
     def datasets_by_ids(self, dataset_ids: list[int]) -> list[Dataset]: ...
@@ -191,6 +190,9 @@ class MetadataStore(Protocol):
     def list_versions(self, resource_id: int) -> list[Version]: ...
     def find_version(self, resource_id: int, number: int) -> Version | None: ...
     def set_column_personal(self, version_id: int, personal: dict[str, dict[str, Any] | None]) -> Version: ...
+    def update_version_files(
+        self, version_id: int, fields: dict[str, Any], columns: dict[str, dict[str, Any]]
+    ) -> Version: ...
 
     # saved queries
     def create_saved_query(self, fields: dict[str, Any]) -> SavedQuery: ...
@@ -296,6 +298,7 @@ class TableReader(Protocol):
         limit: int,
         sort: tuple[tuple[str, bool], ...] = (),
         text_index: dict[str, TextIndexFiles] | None = None,
+        groups_at_most: int | None = None,
     ) -> tuple[list[dict[str, Any]], bool]: ...
     def build_text_indexes(
         self, path: Path, columns: list[dict[str, Any]], *, rows: int, dest: Path
@@ -429,6 +432,7 @@ class ViewMaker(Protocol):
     def make(self, source: Path, version_id: int, spec: ViewSpec, key: bytes) -> tuple[Path, int]: ...
     def count_rows(self, source: Path, spec: ViewSpec) -> int: ...
     def destroy(self, grant_id: int) -> int: ...
+    def forget_versions(self, version_ids: list[int]) -> int: ...
 
 
 class LakeSealer(Protocol):
@@ -437,6 +441,15 @@ class LakeSealer(Protocol):
     def seal_columns(self, path: Path, columns: list[str]) -> None: ...
     def seal_file(self, src: Path, dest: Path) -> None: ...
     def unseal_stream(self, fin: BinaryIO, fout: BinaryIO) -> None: ...
+
+
+class SharedRates(Protocol):
+    """Rate-limit counts shared by every process of an installation."""
+
+    def hit(self, scope: str, caller: str, limit: int, window: timedelta) -> float | None:
+        """0 when the hit is allowed (and counted), else seconds to wait; None when the shared
+        counts cannot be reached (the caller then counts in its own process)."""
+        ...
 
 
 class NoticeStore(Protocol):

@@ -9,12 +9,14 @@ Nothing is built at import time; ``get_settings()`` is cached and tests build
 
 from __future__ import annotations
 
+import ipaddress
+import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = [
     "AuditSettings",
@@ -99,6 +101,11 @@ class QuerySettings(BaseModel):
         description="Queries (SQL, filtered rows, aggregates) per minute by role; 0 = no limit. "
         "Anonymous callers are counted per client address, signed-in ones per user.",
     )
+    rate_redis_url: str = Field(
+        "",
+        description="Redis URL (redis://host:6379/0) where every process of the installation counts "
+        "the query rate limits together; empty = each process counts in its own memory.",
+    )
 
 
 class RequestSettings(BaseModel):
@@ -130,6 +137,36 @@ class HarvestSettings(BaseModel):
     check_minutes: int = Field(
         5, ge=1, le=59, description="How often the job workers look for sources whose scheduled run is due."
     )
+    allow_private_addresses: bool = Field(
+        False,
+        description="Let harvests connect to internal addresses: loopback, private (RFC 1918, unique-local "
+        "IPv6), link-local (169.254.0.0/16 with cloud metadata, fe80::/10), multicast, reserved and "
+        "unspecified. Off (the default), only public internet addresses are fetched from, checked on the "
+        "address each host name resolves to when connecting, on every redirect and every file URL; "
+        "a source whose URL is such an address written out is refused when it is saved.",
+    )
+    allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Internal networks harvests may connect to although allow_private_addresses is off, "
+        "as CIDR: an intranet portal such as 10.20.0.0/16 or 192.168.5.10/32. Comma-separated or a "
+        "JSON list.",
+    )
+
+    @field_validator("allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            value = json.loads(text) if text.startswith("[") else [n for n in text.split(",") if n.strip()]
+        if isinstance(value, list | tuple):
+            out = []
+            for item in value:
+                try:
+                    out.append(str(ipaddress.ip_network(str(item).strip(), strict=False)))
+                except ValueError:
+                    raise ValueError(f"not a network in CIDR form (10.20.0.0/16): {item!r}") from None
+            return out
+        return value
 
 
 class MailSettings(BaseModel):

@@ -111,4 +111,5 @@ def test_citizen_searches_filters_downloads_and_requests_data(
             expect(page.locator("main")).to_contain_text("행정동별 주차 과태료 부과 현황")
         finally:
             browser.close()
+    services.catalog.usage.flush()
     assert services.catalog.get_dataset(SYSTEM, "seogu-parking").download_count == 1

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from hubcity.domain.accounts import Actor, Role
+from hubcity.domain.koreatime import korean_date
 from hubcity.domain.requests import (
     DataRequest,
     RequestStatus,
     can_assign,
     can_manage,
-    local_today,
     mask_name,
     valid_email,
 )
@@ -46,7 +46,7 @@ def test_email_addresses_are_checked_loosely() -> None:
 
 def test_the_due_date_counts_korean_calendar_days() -> None:
     # 23:30 UTC on the 19th is already the 20th in Korea
-    assert local_today(datetime(2026, 11, 19, 23, 30, tzinfo=UTC)) == date(2026, 11, 20)
+    assert korean_date(datetime(2026, 11, 19, 23, 30, tzinfo=UTC)) == date(2026, 11, 20)
 
 
 def test_only_open_requests_past_their_due_date_are_overdue() -> None:

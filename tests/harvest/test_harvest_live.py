@@ -115,6 +115,28 @@ def test_local_names_never_clash(
     assert services.catalog.get_dataset(SYSTEM, "up--population-2").title == "행정동별 인구현황"
 
 
+def test_a_dataset_deleted_here_stays_deleted_until_a_run_restores_it(
+    services: Services, local: dict[str, Any], upstream: tuple[str, Services]
+) -> None:
+    base, _ = upstream
+    _add(services, "up", "ckan", base)
+    assert _run(services, "up").counts == {"created": 3}
+    services.catalog.delete_dataset(SYSTEM, "up--population")  # the department does not want it
+
+    again = _run(services, "up")
+    assert again.counts == {"skipped": 1, "unchanged": 2}
+    [skipped] = [c for c in again.changes or [] if str(c.kind) == "skipped"]
+    assert skipped.identifier == "population" and "restore" in skipped.message_en
+    assert "up--population" not in _public_names(services)
+    assert _run(services, "up").counts == {"skipped": 1, "unchanged": 2}  # and the next run too
+
+    queued = services.harvest.run_source(SYSTEM, "up", restore=True)
+    restored = services.harvest.get_run(SYSTEM, "up", queued.id)
+    assert restored.counts == {"created": 1, "unchanged": 2}
+    assert services.catalog.get_dataset(ANONYMOUS, "up--population").title == "행정동별 인구현황"
+    assert _run(services, "up").counts == {"unchanged": 3}
+
+
 def test_fetch_files_ingests_a_csv_as_version_1(
     services: Services, local: dict[str, Any], upstream: tuple[str, Services]
 ) -> None:

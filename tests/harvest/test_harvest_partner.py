@@ -275,6 +275,7 @@ def test_cli_adds_a_partner_source_only_with_official_and_case(
 ) -> None:
     monkeypatch.setenv("HUBCITY_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("HUBCITY_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("HUBCITY_HARVEST__ALLOW_PRIVATE_ADDRESSES", "true")  # the upstream is on loopback
     get_settings.cache_clear()
     runner = CliRunner()
     add = ["harvest", "add", "up", "http://127.0.0.1:9", "--org", "kepco"]

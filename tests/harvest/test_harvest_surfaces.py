@@ -175,6 +175,7 @@ def test_cli_adds_lists_and_runs(
     base, _ = upstream
     monkeypatch.setenv("HUBCITY_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("HUBCITY_DATABASE_URL", settings.resolved_database_url)
+    monkeypatch.setenv("HUBCITY_HARVEST__ALLOW_PRIVATE_ADDRESSES", "true")  # the upstream is on loopback
     get_settings.cache_clear()
     runner = CliRunner()
     try:

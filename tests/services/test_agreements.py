@@ -4,7 +4,7 @@ out and lets land, its end, and the transfer records — on SQLite and PostgreSQ
 from __future__ import annotations
 
 import csv
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,8 @@ import pytest
 
 from hubcity.bootstrap import Services
 from hubcity.domain.accounts import SYSTEM, Actor
-from hubcity.domain.agreements import AgreementDraft, Contact, TransferDetailsMissing, local_date
+from hubcity.domain.agreements import AgreementDraft, Contact, TransferDetailsMissing
+from hubcity.domain.koreatime import KST, korean_date, last_day
 from hubcity.domain.query import RowQuery
 from hubcity.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hubcity.services.resources import UploadRequest
@@ -42,7 +43,7 @@ def write_csv(path: Path, rows: list[tuple[str, ...]]) -> Path:
 
 
 def today() -> date:
-    return local_date(datetime.now(UTC))
+    return korean_date(datetime.now(UTC))
 
 
 def draft(**overrides: Any) -> AgreementDraft:
@@ -251,6 +252,38 @@ def test_partner_sees_the_city_data_while_active_and_not_after(
         with pytest.raises(NotFound):
             services.resources.query_rows(actor(services, who), "grid-load", "grid", RowQuery())
     assert svc.check() == 0
+
+
+def test_agreement_days_are_korean_days(services: Services, world: dict[str, Any]) -> None:
+    """An agreement starts at 00:00 and ends after 23:59:59 in Korea (15:00 UTC the day before / that
+    day), not at midnight UTC nine hours later."""
+    svc = services.agreements
+    first, last = today() + timedelta(days=1), today() + timedelta(days=2)
+    agreement = svc.create_agreement(actor(services, "chief"), draft(starts_on=first, ends_on=last))
+    assert agreement.shared_at is None
+
+    # 23:59:59 in Korea the evening before the first day: nothing is shared yet
+    assert svc.check(now=datetime.combine(first, time(0), tzinfo=KST) - timedelta(seconds=1)) == 0
+    assert services.access.store.list_grants(agreement_id=agreement.id) == []
+    # 00:00 in Korea on the first day (still the day before in UTC): shared
+    opening = datetime.combine(first, time(0), tzinfo=KST)
+    assert opening.astimezone(UTC).date() == first - timedelta(days=1)
+    assert svc.check(now=opening) == 1
+    [grant] = services.access.store.list_grants(agreement_id=agreement.id)
+    # the grant holds through the last day in Korea and not one second longer
+    assert grant.ends_at == datetime.combine(last, time(15), tzinfo=UTC)
+    assert last_day(grant.ends_at) == last
+    eve = datetime.combine(last, time(23, 59, 59), tzinfo=KST)
+    assert grant.active(eve) and svc.check(now=eve) == 0
+    assert svc.get_agreement(actor(services, "chief"), agreement.id).closed_at is None
+    midnight = datetime.combine(last + timedelta(days=1), time(0), tzinfo=KST)
+    assert midnight.astimezone(UTC).date() == last  # a UTC calendar would still call it the last day
+    assert not grant.active(midnight)
+    assert svc.check(now=midnight) == 1
+    ended = svc.get_agreement(actor(services, "chief"), agreement.id)
+    assert ended.closed_at is not None and ended.status(korean_date(midnight)) == "ended"
+    revoked = services.access.store.find_grant(grant.id)
+    assert revoked is not None and revoked.revoked_at is not None
 
 
 def test_terminating_revokes_and_changes_follow_the_scope(services: Services, world: dict[str, Any]) -> None:

@@ -24,7 +24,7 @@ from hubcity.bootstrap import Services
 from hubcity.domain.accounts import SYSTEM, Actor
 from hubcity.domain.query import RowFilter, RowQuery
 from hubcity.errors import InvalidInput
-from tests.factories import make_welfare
+from tests.factories import make_dataset, make_welfare, upload
 
 
 def actor(services: Services, username: str) -> Actor:
@@ -214,3 +214,96 @@ def test_raw_identifiers_are_shared_only_with_a_legal_basis(
         chief, request.id, decision="partial", transforms={"주민번호": "pseudonym"}
     )
     assert decided.status == "partial"
+
+
+def _lake_files_holding(services: Services, needle: str) -> list[Path]:
+    """Files in the lake and among the view files whose bytes hold ``needle`` in clear."""
+    roots = [services.settings.data_dir / "lake", services.settings.data_dir / "views"]
+    data = needle.encode("utf-8")
+    return [
+        f
+        for root in roots
+        if root.is_dir()
+        for f in root.rglob("*")
+        if f.is_file() and data in f.read_bytes()
+    ]
+
+
+def test_an_identifier_confirmed_after_publication_is_sealed_in_every_version(
+    services: Services, city: dict[str, Any], tmp_path: Path
+) -> None:
+    """The detector misses a column of passport numbers written inside text; the owner confirms it as
+    passport numbers after two versions are out: both versions' data files and original files are
+    sealed, its text index and the clear files are gone, its profile shows no values, grantees'
+    views are made again, and every reader still reads what they read before."""
+    editor = city["actors"]["editor"]
+    make_welfare(services, editor, tmp_path)  # the admin 'chief' of ai-policy
+    make_dataset(services, name="visits", title="민원실 방문 기록", visibility="restricted")
+    notes = [f"신원확인 M{10000000 + i} 광주 동구 민원실 방문 확인" for i in range(40)]
+    header = ("방문일", "확인내용", "읍면동")
+
+    def version(n: int) -> None:
+        src = tmp_path / f"visits-{n}.csv"
+        with src.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(
+                [header, *[(f"2026-11-{1 + i % 28:02d}", t, "충장동") for i, t in enumerate(notes[: 30 + n])]]
+            )
+        job = upload(
+            services, editor, "visits", src, copy_to=tmp_path / "up" / f"visits-{n}.csv", resource="log"
+        )
+        assert job.state == "succeeded", job.error
+
+    version(1)
+    version(2)
+    _, res = services.resources._resource(SYSTEM, "visits", "log")
+    assert res.current is not None and res.current.number == 2
+    col = next(c for c in res.current.columns if c["name"] == "확인내용")
+    assert "personal" not in col and col.get("text_index") and col.get("top_values")  # missed
+
+    # a grantee reads the column raw, which makes a view file of version 2
+    other = actor(services, "other")
+    req = services.access.request_access(
+        other,
+        dataset="visits",
+        purpose="민원실 방문 수요 분석을 위한 읍면동별 분포 확인",
+        ends_on=date.today() + timedelta(days=30),
+        columns=["확인내용", "읍면동"],
+        org="transport",
+    )
+    services.access.decide(actor(services, "chief"), req.id, decision="provide")
+    other = actor(services, "other")  # with the grant
+    assert [
+        r["확인내용"] for r in services.resources.read_rows(other, "visits", "log", limit=100, offset=0).rows
+    ] == notes[:32]
+    assert _lake_files_holding(services, "M10000005")  # in clear: data, original, text index, view
+
+    services.personal.decide(editor, "visits", "log", "확인내용", "confirmed", kind="passport")
+
+    assert _lake_files_holding(services, "M10000005") == []  # not one clear copy is left anywhere
+    for ver in services.resources.store.list_versions(res.id):
+        assert ver.parquet_key is not None and ver.source_key.endswith(".sealed")
+        data = services.resources.lake.local_path(ver.parquet_key)
+        assert sealed_columns(data) == ("확인내용",)
+        assert all(str(v).startswith("enc2:") for v in raw_values(data, "확인내용"))
+        c = next(c for c in ver.columns if c["name"] == "확인내용")
+        assert c["sealed"] is True and "text_index" not in c
+        assert c["personal"]["kind"] == "passport" and c["top_values"] == [] and c["profile_redacted"]
+    # readers notice nothing: the owner's rows, a search in the text, the grantee's view, both versions
+    page = services.resources.read_rows(editor, "visits", "log", limit=100, offset=0)
+    assert [r["확인내용"] for r in page.rows] == notes[:32]
+    found = services.resources.query_rows(
+        editor, "visits", "log", RowQuery(filters=(RowFilter("확인내용", "like", "%M10000007%"),))
+    )
+    assert found.total == 1 and found.rows[0]["확인내용"] == notes[7]
+    old = services.resources.read_rows(editor, "visits", "log", limit=100, offset=0, version=1)
+    assert [r["확인내용"] for r in old.rows] == notes[:31]
+    shown = services.resources.read_rows(actor(services, "other"), "visits", "log", limit=100, offset=0)
+    assert [r["확인내용"] for r in shown.rows] == notes[:32]
+    source = services.resources.export(editor, "visits", "log", "source")
+    assert notes[3].encode() in source.path.read_bytes()
+    # a second decision finds nothing left to seal and seals nothing twice
+    assert services.resources.protect_personal(res.dataset_id) == 0
+    assert (
+        services.resources.read_rows(editor, "visits", "log", limit=5, offset=0).rows[0]["확인내용"]
+        == notes[0]
+    )

@@ -29,8 +29,9 @@ from schemathesis.python import asgi
 
 from hubcity.bootstrap import Services
 from hubcity.domain.accounts import SYSTEM
-from hubcity.domain.agreements import AgreementDraft, Contact, local_date
+from hubcity.domain.agreements import AgreementDraft, Contact
 from hubcity.domain.charts import ChartOptions
+from hubcity.domain.koreatime import korean_date
 from hubcity.services.requests import NewDataRequest
 from hubcity.web.app import create_app
 from tests.factories import api_token, make_dataset, upload
@@ -48,7 +49,7 @@ SKIP: set[tuple[str, str]] = set()
 # Operations sent only at real objects, never at generated ones, each with its reason.
 ONLY_REAL = {
     # runs the harvest inline and fetches the source's URL: a source the fuzzing itself created
-    # could point anywhere on the network, the fixture's points at a closed local port
+    # could point anywhere on the network, the fixture's names loopback, which harvests refuse
     ("POST", "/api/v1/harvest/sources/{name}/run"),
 }
 # Writes that would end the fuzzing itself go last: revoking the caller's own token.
@@ -106,7 +107,7 @@ def city_data(services: Services, city: dict[str, Any], tmp_path: Path) -> dict[
     tile = services.charts.add_tile(admin, board.id, kind="chart", chart_id=chart.id)
     pack = services.evidence.create_pack(admin, title="인구 근거", sql=sql)
     services.harvest.create_source(
-        SYSTEM, {"name": "neighbour", "kind": "ckan", "url": "http://127.0.0.1:9", "org": "transport"}
+        SYSTEM, {"name": "neighbour", "kind": "ckan", "url": "http://localhost:9", "org": "transport"}
     )
     agreement = services.agreements.create_agreement(
         admin,
@@ -117,8 +118,8 @@ def city_data(services: Services, city: dict[str, Any], tmp_path: Path) -> dict[
             datasets=("welfare",),
             purpose="자치구별 전력 수요 예측과 에너지 자립 정책 수립",
             legal_basis="「데이터기반행정 활성화에 관한 법률」 제15조",
-            starts_on=local_date(datetime.now(UTC)),
-            ends_on=local_date(datetime.now(UTC)) + timedelta(days=365),
+            starts_on=korean_date(datetime.now(UTC)),
+            ends_on=korean_date(datetime.now(UTC)) + timedelta(days=365),
             delete_after_days=30,
             partner_contact=Contact("정도윤", "doyun@kepco.example", "061-345-3114"),
             city_contact=Contact("정과장", "", "062-613-4000"),

@@ -139,13 +139,16 @@ def harvest_run(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the run and its change log as JSON.")
     ] = False,
+    restore: Annotated[
+        bool, typer.Option("--restore", help="Also harvest again the datasets deleted here.")
+    ] = False,
 ) -> None:
     """Run a harvest now, in this process, and print what changed."""
     from hubcity.cli import _run, _services, err, out
 
     def body() -> HarvestRun:
         with _services() as svc:  # jobs run inline here
-            queued = svc.harvest.run_source(SYSTEM, name)
+            queued = svc.harvest.run_source(SYSTEM, name, restore=restore)
             return svc.harvest.get_run(SYSTEM, name, queued.id)
 
     run = _run(body)

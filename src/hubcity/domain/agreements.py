@@ -17,15 +17,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from hubcity.domain.koreatime import korean_date
 from hubcity.errors import FieldError, InvalidInput
 
 __all__ = [
     "DRAFT_FIELDS",
-    "KST",
     "MAX_DELETE_DAYS",
     "Agreement",
     "AgreementDataset",
@@ -38,19 +38,12 @@ __all__ = [
     "TransferDetailsMissing",
     "check_draft",
     "check_transfer_details",
-    "local_date",
 ]
 
-KST = timezone(timedelta(hours=9), "KST")
 MAX_DELETE_DAYS = 3650
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,30}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def local_date(now: datetime) -> date:
-    """The day in Korea at ``now``: agreements start and end on Korean calendar days."""
-    return now.astimezone(KST).date()
 
 
 class AgreementStatus(StrEnum):
@@ -150,7 +143,7 @@ class Agreement:
     def ended_on(self) -> date:
         """The last day the agreement held: its end date, or the day it was terminated."""
         if self.ended_early_at is not None:
-            return min(local_date(self.ended_early_at), self.ends_on)
+            return min(korean_date(self.ended_early_at), self.ends_on)
         return self.ends_on
 
     @property

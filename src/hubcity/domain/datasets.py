@@ -20,6 +20,7 @@ __all__ = [
     "Dataset",
     "DatasetDraft",
     "Resource",
+    "Usage",
     "Version",
     "Visibility",
     "can_edit",
@@ -155,6 +156,23 @@ class Dataset:
     api_call_count: int = 0  # reads through /api/v1 (metadata, rows, files); a count, never who
     formats: tuple[str, ...] = ()
     quality_score: float | None = None
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Uses of a dataset to add to its figures: counts only, never who."""
+
+    views: int = 0
+    downloads: int = 0
+    api_calls: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.views + other.views, self.downloads + other.downloads, self.api_calls + other.api_calls
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.views or self.downloads or self.api_calls)
 
 
 def can_read(actor: Actor, dataset: Dataset) -> bool:

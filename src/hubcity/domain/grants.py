@@ -19,11 +19,13 @@ from typing import Any
 
 from hubcity.domain.accounts import Actor
 from hubcity.domain.datasets import Dataset, Version
+from hubcity.domain.koreatime import korean_date, last_day, plus_years
 from hubcity.domain.personal import UNIQUE_IDENTIFIERS
 from hubcity.domain.query import FILTER_OPS, RowFilter
 
 __all__ = [
     "HIDDEN_SUSPECTED",
+    "RECORD_KEEP_YEARS",
     "TRANSFORMS",
     "AccessRequest",
     "Decision",
@@ -39,6 +41,10 @@ __all__ = [
     "view_for",
     "visible_columns",
 ]
+
+
+# a processing record outlives the processing by three years
+RECORD_KEEP_YEARS = 3
 
 
 class RequestStatus(StrEnum):
@@ -232,6 +238,16 @@ class Grant:
         if now < self.starts_at:
             return "scheduled"
         return "active"
+
+    def destroyed_at(self, now: datetime) -> datetime | None:
+        """When the provided copy ended: the revocation, or the end once it has passed."""
+        return self.revoked_at or (self.ends_at if self.ends_at <= now else None)
+
+    def keep_record_until(self, now: datetime) -> date:
+        """The last day to keep this grant's processing record: three years after the data's
+        destruction (PIPA), counted from the planned end while the grant still runs."""
+        destroyed = self.destroyed_at(now)
+        return plus_years(korean_date(destroyed) if destroyed else last_day(self.ends_at), RECORD_KEEP_YEARS)
 
     def holds(self, actor: Actor) -> bool:
         if self.grantee_user_id is not None:

@@ -9,18 +9,27 @@ identifier, so that names stay stable and local datasets never clash.
 
 A source that harvests into a partner institution names the requesting official and the
 case or document number: every file it pulls lands as a transfer under an agreement.
+
+Harvesting fetches what a source's URL, its catalogue's links and its redirects name, so an
+``AddressPolicy`` says which network addresses it may connect to: public internet addresses
+only, unless the installation allows its intranet (server-side request forgery otherwise
+reaches loopback services, the private network and cloud metadata at 169.254.169.254).
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import re
+import socket
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -30,6 +39,7 @@ from hubcity.errors import FieldError, InvalidInput
 __all__ = [
     "CHANGE_LABELS",
     "DATASET_FIELDS",
+    "AddressPolicy",
     "ChangeKind",
     "HarvestChange",
     "HarvestObject",
@@ -43,6 +53,7 @@ __all__ = [
     "check_source_transfer_details",
     "diff_fields",
     "harvested_name",
+    "refused_address_message",
 ]
 
 
@@ -67,6 +78,7 @@ class ChangeKind(StrEnum):
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     DELETED = "deleted"  # gone upstream: unpublished here, never deleted
+    SKIPPED = "skipped"  # deleted here by its owners: not harvested again unless a run restores it
     FAILED = "failed"
 
 
@@ -75,6 +87,7 @@ CHANGE_LABELS: dict[ChangeKind, tuple[str, str]] = {
     ChangeKind.UPDATED: ("변경", "updated"),
     ChangeKind.UNCHANGED: ("변경 없음", "unchanged"),
     ChangeKind.DELETED: ("원격에서 삭제됨", "deleted upstream"),
+    ChangeKind.SKIPPED: ("여기서 삭제되어 건너뜀", "skipped: deleted here"),
     ChangeKind.FAILED: ("실패", "failed"),
 }
 
@@ -190,7 +203,7 @@ class HarvestRun:
     id: int
     source_id: int
     state: RunState
-    trigger: str  # "manual" | "schedule"
+    trigger: str  # "manual" | "schedule" | "restore" (manual, bringing back datasets deleted here)
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -213,7 +226,7 @@ class HarvestObject:
     upstream_modified: str
     content_hash: str
     files: dict[str, str]  # local resource name -> fingerprint of the upstream file
-    state: str  # "active" | "deleted"
+    state: str  # "active" | "deleted" (gone upstream) | "removed" (deleted here)
     harvested_at: datetime | None = None
 
 
@@ -313,3 +326,127 @@ def harvested_name(source: str, upstream: str, identifier: str) -> str:
         name = f"{name[:91].rstrip('-_')}-{digest}"
     assert _SLUG.match(name), name
     return name
+
+
+# -- which addresses a harvest may connect to ----------------------------------------------------
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+# what getaddrinfo also reads as an IPv4 address: 2130706433, 0x7f.1, 127.1, 017700000001
+_LEGACY_IPV4 = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$", re.IGNORECASE)
+
+
+def _kind_of(ip: IPAddress) -> tuple[str, str] | None:
+    """Why a harvest may not connect to ``ip`` (Korean, English), or None for a public address."""
+    if ip.is_loopback:
+        return "루프백", "loopback"
+    if ip.is_link_local:
+        return "링크 로컬·클라우드 메타데이터", "link-local / cloud metadata"
+    if ip.is_multicast:
+        return "멀티캐스트", "multicast"
+    if ip.is_unspecified:
+        return "지정되지 않은 주소", "unspecified"
+    if ip.is_reserved:
+        return "예약된 주소", "reserved"
+    if ip.is_private or (isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local):
+        return "사설망", "private network"
+    if not ip.is_global:
+        return "공인 인터넷이 아닌 주소", "not a public internet address"
+    return None
+
+
+def _embedded(ip: IPAddress) -> list[IPAddress]:
+    """The IPv4 address an IPv6 one carries (mapped, 6to4, NAT64), which it may reach, then the address."""
+    out: list[IPAddress] = []
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            out.append(ip.ipv4_mapped)
+        if ip.sixtofour is not None:
+            out.append(ip.sixtofour)
+        if ip in _NAT64:
+            out.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [*out, ip]
+
+
+@dataclass(frozen=True)
+class AddressPolicy:
+    """The network addresses a harvest may connect to.
+
+    By default only public internet addresses: loopback, private (RFC 1918, unique-local
+    IPv6), link-local (cloud metadata at 169.254.169.254 too), multicast, reserved and
+    unspecified addresses are refused — also inside an IPv6 address that maps, tunnels or
+    translates to one. ``allowed_networks`` opens some internal networks (an intranet
+    portal); ``allow_private`` opens all of them.
+    """
+
+    allow_private: bool = False
+    allowed_networks: tuple[IPNetwork, ...] = ()
+
+    @classmethod
+    def of(cls, *, allow_private: bool = False, allowed_networks: Iterable[str] = ()) -> AddressPolicy:
+        """From settings: ``allowed_networks`` as CIDR strings (``10.20.0.0/16``, ``fd00::/8``)."""
+        return cls(
+            allow_private=allow_private,
+            allowed_networks=tuple(ipaddress.ip_network(n.strip(), strict=False) for n in allowed_networks),
+        )
+
+    def refusal(self, address: str) -> tuple[str, str] | None:
+        """Why a harvest may not connect to the IP address ``address`` (ko, en), or None if it may."""
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError:
+            return "IP 주소가 아님", "not an IP address"
+        if self.allow_private:
+            return None
+        candidates = _embedded(ip)
+        if any(c in net for c in candidates for net in self.allowed_networks if c.version == net.version):
+            return None
+        for candidate in candidates:
+            why = _kind_of(candidate)
+            if why is not None:
+                return why
+        return None
+
+    def refused_url(self, url: str) -> tuple[str, str] | None:
+        """The message (ko, en) when ``url``'s host is written as an IP address the policy refuses.
+
+        Host names are checked where they matter, on the address they resolve to when a
+        harvest connects; this check answers early for what needs no name lookup."""
+        try:
+            host = urlsplit(url).hostname or ""
+        except ValueError:
+            return None
+        literal = _literal_ip(host)
+        if literal is None:
+            return None
+        why = self.refusal(literal)
+        return refused_address_message(host, literal, why) if why else None
+
+
+def _literal_ip(host: str) -> str | None:
+    """The IP address ``host`` spells, in the forms a name lookup accepts without asking DNS."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    if _LEGACY_IPV4.match(host):
+        try:
+            return socket.inet_ntoa(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
+def refused_address_message(host: str, address: str, why: tuple[str, str]) -> tuple[str, str]:
+    """The Korean and English message of a refused connection to ``host`` at ``address``."""
+    shown = host if host == address else f"{host} → {address}"
+    return (
+        f"내부망 주소에서는 수집하지 않습니다: {shown} ({why[0]}). 내부망 포털에서 수집하려면 운영자가 "
+        "HUBCITY_HARVEST__ALLOWED_NETWORKS(허용할 네트워크)나 "
+        "HUBCITY_HARVEST__ALLOW_PRIVATE_ADDRESSES=true를 설정해야 합니다.",
+        f"Harvesting from an internal address is refused: {shown} ({why[1]}). To harvest from an "
+        "intranet portal, the operator sets HUBCITY_HARVEST__ALLOWED_NETWORKS (the networks to allow) "
+        "or HUBCITY_HARVEST__ALLOW_PRIVATE_ADDRESSES=true.",
+    )

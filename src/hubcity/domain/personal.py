@@ -54,6 +54,8 @@ __all__ = [
     "rrn_check_digit",
     "scan_column",
     "sealed_names",
+    "personal_shown",
+    "REDACTED_PROFILE",
 ]
 
 # Bump when a rule changes, so stored findings made under older rules can be found and re-run.
@@ -111,6 +113,15 @@ _LABELS: dict[PersonalKind, tuple[str, str, str]] = {
     PersonalKind.ADDRESS: ("주소", "address", "addresses"),
     PersonalKind.NAME: ("사람 이름", "personal name", "personal names"),
 }
+
+
+# what a column's profile shows of personal data: no sample values, no extremes
+REDACTED_PROFILE: dict[str, Any] = {"min": None, "max": None, "top_values": [], "profile_redacted": True}
+
+
+def personal_shown(column: dict[str, Any]) -> bool:
+    """Whether a column holds personal data as far as anyone knows (found and not dismissed)."""
+    return (column.get("personal") or {}).get("status") in ("suspected", "confirmed")
 
 
 def sealed_names(columns: Iterable[dict[str, Any]]) -> list[str]:

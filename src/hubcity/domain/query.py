@@ -20,6 +20,7 @@ __all__ = [
     "RowQuery",
     "SavedQuery",
     "TableRef",
+    "most_groups",
 ]
 
 # operator suffix in the query string (``col__gt=3``) -> SQL operator; no suffix = "eq"
@@ -52,6 +53,22 @@ class Aggregate:
     @property
     def label(self) -> str:
         return f"{self.func}_{self.column}" if self.column else self.func
+
+
+def most_groups(columns: list[dict[str, Any]], group_by: list[str]) -> int | None:
+    """How many groups a group-by on ``group_by`` can have at most, by the columns' profiles
+    (distinct values, plus one for empty ones); None when a profile does not say. An estimate for
+    choosing how to run the query, never for its answer: profiles of near-unique columns are
+    approximate."""
+    by_name = {str(c.get("name")): c for c in columns}
+    most = 1
+    for name in group_by:
+        profile = by_name.get(name, {})
+        distinct = profile.get("distinct_count")
+        if not isinstance(distinct, int) or isinstance(distinct, bool):
+            return None
+        most *= distinct + (1 if profile.get("null_count") else 0)
+    return most
 
 
 @dataclass(frozen=True)

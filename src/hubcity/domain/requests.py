@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from enum import StrEnum
 
 from hubcity.domain.accounts import Actor
 
 __all__ = [
-    "KST",
     "OPEN_STATUSES",
     "STATUS_LABELS",
     "DataRequest",
@@ -26,12 +25,10 @@ __all__ = [
     "RequestStatus",
     "can_assign",
     "can_manage",
-    "local_today",
     "mask_name",
     "valid_email",
 ]
 
-KST = timezone(timedelta(hours=9), "KST")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -53,11 +50,6 @@ STATUS_LABELS: dict[RequestStatus, tuple[str, str]] = {
 
 # Requests still waiting for a decision; only these can be overdue.
 OPEN_STATUSES = frozenset({RequestStatus.RECEIVED, RequestStatus.IN_REVIEW})
-
-
-def local_today(now: datetime) -> date:
-    """The date in Korea at ``now`` (due dates are Korean calendar days)."""
-    return now.astimezone(KST).date()
 
 
 def mask_name(name: str) -> str:

@@ -15,10 +15,9 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from hubcity.domain.accounts import Actor, Role
 from hubcity.domain.datasets import Dataset, Resource, Version, Visibility, can_read
@@ -37,6 +36,7 @@ from hubcity.domain.grants import (
     restrict,
     view_for,
 )
+from hubcity.domain.koreatime import day_end, korean_today
 from hubcity.domain.notices import request_decided, request_due_soon, request_overdue, request_waiting
 from hubcity.domain.personal import sealed_names
 from hubcity.domain.query import RowFilter
@@ -57,18 +57,12 @@ __all__ = ["AccessService", "DepartmentBoard", "pseudonym_master_key"]
 log = logging.getLogger(__name__)
 # transformations after which a unique identifier is no longer one (PIPA: pseudonymised or masked)
 _DE_IDENTIFY = frozenset({"pseudonym", "mask"})
-KST = ZoneInfo("Asia/Seoul")
 
 
 def pseudonym_master_key(secret_key: str, explicit: str | None) -> bytes:
     if explicit:
         return explicit.encode("utf-8")
     return hmac.new(secret_key.encode("utf-8"), b"hubcity pseudonym keys", hashlib.sha256).digest()
-
-
-def end_of(day: date) -> datetime:
-    """The first instant after ``day`` in Korea: a grant ending on a day holds through that day."""
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=KST).astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -195,7 +189,7 @@ class AccessService:
         if not actor.authenticated or actor.user_id is None:
             raise AuthenticationFailed("접근을 요청하려면 로그인하세요.", "Sign in to request access.")
         ds = self._dataset(actor, dataset)
-        today = today or datetime.now(KST).date()
+        today = today or korean_today()
         errors: list[FieldError] = []
         purpose = (purpose or "").strip()
         if not 5 <= len(purpose) <= 5000:
@@ -431,7 +425,7 @@ class AccessService:
                 )
             )
         end = _date(ends_on, "ends_on", errors) if ends_on else req.ends_on
-        today = datetime.now(KST).date()
+        today = korean_today()
         if end is not None and end <= today:
             errors.append(
                 FieldError("ends_on", "종료일은 오늘 이후여야 합니다.", "The end date must be after today.")
@@ -477,7 +471,7 @@ class AccessService:
                 "transforms": {k: v.as_dict() for k, v in parsed.items()},
                 "purpose": req.purpose,
                 "starts_at": now,
-                "ends_at": end_of(end),
+                "ends_at": day_end(end),
                 "created_at": now,
                 "created_by": actor.username,
                 "request_id": req.id,
@@ -662,7 +656,7 @@ class AccessService:
         """Requests due within ``remind_days`` that nobody has been reminded of: mark them, log them and
         tell the owner's admins; requests past their due date: tell the admins and the requester, once.
         Returns the requests reminded of now."""
-        today = today or datetime.now(KST).date()
+        today = today or korean_today()
         if self.notices is not None:
             for late in self.store.list_requests(
                 status=str(RequestStatus.PENDING), due_before=today - timedelta(days=1)
@@ -713,7 +707,7 @@ class AccessService:
 
     def board(self, actor: Actor, today: date | None = None) -> list[DepartmentBoard]:
         """Open requests per owner organisation the actor belongs to (all of them for sysadmins)."""
-        today = today or datetime.now(KST).date()
+        today = today or korean_today()
         pending = self.list_requests(actor, box="decide", status=str(RequestStatus.PENDING))
         by_org: dict[int, list[AccessRequest]] = {}
         for req in pending:

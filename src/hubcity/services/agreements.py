@@ -40,11 +40,11 @@ from hubcity.domain.agreements import (
     Transfer,
     check_draft,
     check_transfer_details,
-    local_date,
 )
 from hubcity.domain.datasets import Dataset
 from hubcity.domain.grants import Grant
 from hubcity.domain.jobs import Job
+from hubcity.domain.koreatime import day_end, korean_date, korean_today
 from hubcity.domain.query import RowQuery
 from hubcity.errors import (
     AuthenticationFailed,
@@ -56,7 +56,7 @@ from hubcity.errors import (
     PlatformError,
 )
 from hubcity.ports import MetadataStore
-from hubcity.services.access import AccessService, end_of
+from hubcity.services.access import AccessService
 from hubcity.services.audit import AuditService
 from hubcity.services.catalog import CatalogService, Channel
 from hubcity.services.resources import ExportFile, ResourceService, UploadRequest
@@ -129,7 +129,7 @@ class AgreementService:
 
     @staticmethod
     def today() -> date:
-        return local_date(datetime.now(UTC))
+        return korean_today()
 
     # -- who may do what -----------------------------------------------------------------------
     @staticmethod
@@ -308,7 +308,7 @@ class AgreementService:
         changed = 0
         for agreement in self.store.list_agreements(open_only=True):
             try:
-                if agreement.status(local_date(now)) is AgreementStatus.ENDED:
+                if agreement.status(korean_date(now)) is AgreementStatus.ENDED:
                     revoked = self.access.end_agreement_grants(
                         None, agreement.id, f"agreement {agreement.id} ended on {agreement.ends_on}"
                     )
@@ -392,8 +392,8 @@ class AgreementService:
         if fresh is None:
             return agreement
         agreement = fresh
-        active = agreement.closed_at is None and agreement.status(local_date(now)) is AgreementStatus.ACTIVE
-        ends_at = end_of(agreement.ends_on)
+        active = agreement.closed_at is None and agreement.status(korean_date(now)) is AgreementStatus.ACTIVE
+        ends_at = day_end(agreement.ends_on)
         wanted: dict[int, tuple[Dataset, list[str], dict[str, str]]] = {}
         for ref in agreement.city_datasets() if active else ():
             dataset = self.meta.find_dataset_by_id(ref.id)

@@ -10,12 +10,21 @@ from pydantic import ValidationError
 
 from hubcity.domain.accounts import Actor
 from hubcity.domain.audit import AuditAction
-from hubcity.domain.datasets import EDITABLE_FIELDS, Dataset, DatasetDraft, Visibility, can_edit, can_read
+from hubcity.domain.datasets import (
+    EDITABLE_FIELDS,
+    Dataset,
+    DatasetDraft,
+    Usage,
+    Visibility,
+    can_edit,
+    can_read,
+)
 from hubcity.errors import FieldError, InvalidInput, NotFound, PermissionDenied
 from hubcity.ports import DatasetFilter, MetadataStore, ReadScope
 from hubcity.services.audit import AuditService
 from hubcity.services.personal import publish_blockers
 from hubcity.services.search import SUGGEST_BELOW, SearchIndexer
+from hubcity.services.usage import UsageCounter
 
 __all__ = ["CatalogService", "Channel", "DatasetPage", "read_scope", "validation_error"]
 
@@ -57,11 +66,16 @@ class DatasetPage:
 
 class CatalogService:
     def __init__(
-        self, store: MetadataStore, indexer: SearchIndexer | None = None, audit: AuditService | None = None
+        self,
+        store: MetadataStore,
+        indexer: SearchIndexer | None = None,
+        audit: AuditService | None = None,
+        usage: UsageCounter | None = None,
     ) -> None:
         self.store = store
         self.indexer = indexer
         self.audit = audit
+        self.usage = usage or UsageCounter(store)
 
     def reindex(self, dataset_id: int) -> None:
         """Bring the dataset's search terms up to date (after a metadata change or a new version)."""
@@ -238,5 +252,5 @@ class CatalogService:
         views = 1 if channel == "web" and not download else 0
         api_calls = 1 if channel == "api" else 0
         downloads = 1 if download else 0
-        if views or api_calls or downloads:
-            self.store.count_usage(dataset.id, views=views, downloads=downloads, api_calls=api_calls)
+        # gathered in memory and written within seconds (see services/usage.py), not a commit per use
+        self.usage.add(dataset.id, Usage(views=views, downloads=downloads, api_calls=api_calls))

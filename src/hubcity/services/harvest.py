@@ -9,6 +9,10 @@ upload path (``ResourceService.start_upload``): versioned, typed and validated.
 A run never deletes local data: a dataset gone upstream is unpublished (restricted to
 its organisation) and logged as ``deleted``; when it comes back it is published again.
 
+A source's URL may not name an internal address (loopback, private, link-local …) unless the
+installation allows it (``AddressPolicy``): an address written out is refused when the source
+is saved, and the transport checks every address it connects to, redirects and files included.
+
 A partner's data lands only inside an agreement, pulled as it would be pushed: a source
 whose organisation is a partner names the requesting official and the case number, a file
 fetched into a partner's dataset needs an active agreement with that dataset in scope
@@ -36,6 +40,7 @@ from hubcity.domain.agreements import Agreement
 from hubcity.domain.datasets import Dataset, Visibility
 from hubcity.domain.harvest import (
     DATASET_FIELDS,
+    AddressPolicy,
     ChangeKind,
     HarvestChange,
     HarvestObject,
@@ -123,6 +128,7 @@ class HarvestService:
         work_dir: Path,
         max_file_bytes: int,
         max_datasets: int,
+        addresses: AddressPolicy | None = None,
     ) -> None:
         self.store = store
         self.meta = meta
@@ -133,6 +139,7 @@ class HarvestService:
         self.work_dir = work_dir
         self.max_file_bytes = max_file_bytes
         self.max_datasets = max_datasets
+        self.addresses = addresses or AddressPolicy()
         self._enqueue: Callable[[int], None] | None = None
 
     def attach_queue(self, enqueue: Callable[[int], None]) -> None:
@@ -147,6 +154,26 @@ class HarvestService:
         if actor.sysadmin:
             return None
         return frozenset(org for org, role in actor.roles.items() if role is Role.ADMIN)
+
+    def orgs_managed(self, actor: Actor) -> list[Org]:
+        """The organisations the actor may harvest into (every one for sysadmins), by title."""
+        managed = self._managed(actor)
+        orgs = [o for o in self.meta.list_orgs() if managed is None or o.id in managed]
+        return sorted(orgs, key=lambda o: o.title)
+
+    def require_manager(self, actor: Actor) -> None:
+        """PermissionDenied unless the actor may add a source somewhere (a sysadmin or an admin)."""
+        if not self.orgs_managed(actor):
+            raise PermissionDenied(
+                "수집 원본은 시스템 관리자와 기관 관리자만 추가할 수 있습니다.",
+                "Only sysadmins and organisation admins may add harvest sources.",
+            )
+
+    def _check_url(self, url: str) -> None:
+        """InvalidInput (field ``url``) when the URL names an internal address the policy refuses."""
+        refused = self.addresses.refused_url(url)
+        if refused is not None:
+            raise InvalidInput(*refused, [FieldError("url", *refused)])
 
     def _check_org(self, actor: Actor, slug: str) -> Org:
         org = self.meta.find_org(slug)
@@ -190,6 +217,7 @@ class HarvestService:
         except ValidationError as exc:
             raise validation_error(exc) from None
         org = self._check_org(actor, draft.org)
+        self._check_url(draft.url)
         fields = draft.model_dump(exclude={"org"})
         fields.update(self._transfer_details(org, draft))
         fields.update(kind=str(draft.kind), org_id=org.id, created_by=actor.username)
@@ -219,6 +247,7 @@ class HarvestService:
             draft = HarvestSourceDraft.model_validate({**current, **changes})
         except ValidationError as exc:
             raise validation_error(exc) from None
+        self._check_url(draft.url)
         fields = draft.model_dump(exclude={"name", "org"})
         fields["kind"] = str(draft.kind)
         org: Org | None
@@ -237,10 +266,11 @@ class HarvestService:
         self.store.delete_source(source.id)
 
     # -- runs -----------------------------------------------------------------------------------
-    def run_source(self, actor: Actor, name: str) -> HarvestRun:
-        """Queue a run now (or return the one already queued or running)."""
+    def run_source(self, actor: Actor, name: str, *, restore: bool = False) -> HarvestRun:
+        """Queue a run now (or return the one already queued or running). A dataset its owners
+        deleted here is not harvested again, unless ``restore``: then it is made anew."""
         source = self.get_source(actor, name)
-        return self._start(source, "manual")
+        return self._start(source, "restore" if restore else "manual")
 
     def _start(self, source: HarvestSource, trigger: str) -> HarvestRun:
         run, created = self.store.start_run(source.id, trigger, datetime.now(UTC))
@@ -308,7 +338,7 @@ class HarvestService:
         if source is None:
             return
         try:
-            counts = self._harvest(run_id, source)
+            counts = self._harvest(run_id, source, restore=run.trigger == "restore")
         except PlatformError as exc:
             self._finish(run_id, RunState.FAILED, {}, (exc.message, exc.message_en))
             return
@@ -341,7 +371,7 @@ class HarvestService:
             fields["counts"] = counts
         self.store.update_run(run_id, fields)
 
-    def _harvest(self, run_id: int, source: HarvestSource) -> dict[str, int]:
+    def _harvest(self, run_id: int, source: HarvestSource, *, restore: bool = False) -> dict[str, int]:
         remotes = self.transport.list_datasets(
             str(source.kind),
             source.url,
@@ -371,8 +401,19 @@ class HarvestService:
 
         for remote in remotes:
             title = str(remote.fields.get("title") or remote.name)
+            obj = objects.get(remote.identifier)
+            if obj is not None and not restore and self._deleted_here(obj):
+                log_change(
+                    ChangeKind.SKIPPED,
+                    remote.identifier,
+                    title,
+                    None,
+                    message="여기서 삭제한 데이터셋이라 다시 수집하지 않습니다 (되살리려면 restore로 실행).",
+                    message_en="Deleted here, so not harvested again (run with restore to bring it back).",
+                )
+                continue
             try:
-                kind, name, diff = self._one(source, actor, remote, objects.get(remote.identifier))
+                kind, name, diff = self._one(source, actor, remote, obj)
                 log_change(kind, remote.identifier, title, name, diff=diff)
             except _DatasetFailed as exc:
                 log_change(
@@ -407,6 +448,8 @@ class HarvestService:
         for identifier, obj in objects.items():
             if identifier in seen or obj.state != "active" or obj.dataset_name is None:
                 continue
+            if self._deleted_here(obj):  # gone on both sides: nothing to unpublish
+                continue
             try:
                 diff = self._unpublish(actor, obj)
                 log_change(
@@ -428,6 +471,16 @@ class HarvestService:
                     message_en=exc.message_en,
                 )
         return dict(counts)
+
+    def _deleted_here(self, obj: HarvestObject) -> bool:
+        """Whether the local dataset of an upstream one was deleted here (recorded on the object);
+        the store shows a deleted dataset's object without its dataset."""
+        if obj.state == "removed":
+            return True
+        if obj.dataset_id is not None or not obj.content_hash:  # live, or never harvested into one
+            return False
+        self.store.save_object(obj.source_id, obj.identifier, {"state": "removed"})
+        return True
 
     def _unpublish(self, actor: Actor, obj: HarvestObject) -> dict[str, list[Any]]:
         assert obj.dataset_name is not None

@@ -25,12 +25,14 @@ from typing import Any
 from hubcity.domain.accounts import Actor
 from hubcity.domain.datasets import Dataset, Resource, Version, Visibility, can_edit, can_read
 from hubcity.domain.personal import (
+    REDACTED_PROFILE,
     RULES_VERSION,
     UNIQUE_IDENTIFIERS,
     ColumnFinding,
     PersonalKind,
     classify_column,
     kind_label,
+    personal_shown,
 )
 from hubcity.errors import FieldError, IngestError, InvalidInput, NotFound, PermissionDenied
 from hubcity.ports import ColumnSampler, Lake, MetadataStore
@@ -130,6 +132,9 @@ class PersonalDataService:
         self.sample_size = sample_size
         # called with the dataset's id after an owner's decision (the bootstrap attaches the reindex)
         self.on_decision: Callable[[int], None] | None = None
+        # called with the dataset's id when findings on published versions changed (a decision, a
+        # re-run): the bootstrap attaches ResourceService.protect_personal, which seals identifiers
+        self.on_findings: Callable[[int], object] | None = None
 
     def _editable(self, actor: Actor, name: str) -> Dataset:
         """The dataset when the actor edits it; NotFound when they may not even read it."""
@@ -180,8 +185,8 @@ class PersonalDataService:
         dataset without a legal basis (nothing is published then)."""
         scanned = self.scan(parquet, columns, previous.columns if previous else None)
         for col in scanned:  # the profile shows every reader sample values: not those of personal columns
-            if (col.get("personal") or {}).get("status") in ("suspected", "confirmed"):
-                col.update(min=None, max=None, top_values=[], profile_redacted=True)
+            if personal_shown(col):
+                col.update(REDACTED_PROFILE)
         if dataset.visibility is Visibility.PUBLIC and not dataset.legal_basis.strip():
             for col in scanned:
                 p = col.get("personal") or {}
@@ -205,6 +210,7 @@ class PersonalDataService:
                 )
             ids = self.store.all_dataset_ids()
         report = RescanReport()
+        touched: set[int] = set()
         for dataset_id in ids:
             ds = self.store.find_dataset_by_id(dataset_id)
             if ds is None:
@@ -214,12 +220,17 @@ class PersonalDataService:
                 for version in versions:
                     if version is None or not version.is_table or version.parquet_key is None:
                         continue
-                    self._rescan_version(ds, resource, version, report)
+                    if self._rescan_version(ds, resource, version, report):
+                        touched.add(ds.id)
+        for dataset_id in sorted(touched):
+            if self.on_findings is not None:
+                self.on_findings(dataset_id)
         return report
 
     def _rescan_version(
         self, ds: Dataset, resource: Resource, version: Version, report: RescanReport
-    ) -> None:
+    ) -> bool:
+        """Scan one version again; True when a finding changed."""
         assert version.parquet_key is not None
         scanned = self.scan(self.lake.local_path(version.parquet_key), version.columns, version.columns)
         report.versions += 1
@@ -239,6 +250,7 @@ class PersonalDataService:
                     )
         if changes:
             self.store.set_column_personal(version.id, changes)
+        return bool(changes)
 
     # -- decisions --------------------------------------------------------------------------------
     def decide(
@@ -313,6 +325,8 @@ class PersonalDataService:
             current.update(kind=kind, unique_identifier=kind in UNIQUE_IDENTIFIERS, confidence=1.0)
         current.update(status=status, decided_by=actor.username, decided_at=datetime.now(UTC).isoformat())
         self.store.set_column_personal(version.id, {column: current})
+        if self.on_findings is not None:  # sealed and redacted before the answer says "confirmed"
+            self.on_findings(dataset.id)
         if self.on_decision is not None:
             self.on_decision(
                 dataset.id

@@ -29,7 +29,7 @@ from hubcity.errors import (
     PermissionDenied,
     TooManyRequests,
 )
-from hubcity.ports import DatasetFilter, Lake, MetadataStore, SqlEngine
+from hubcity.ports import DatasetFilter, Lake, MetadataStore, SharedRates, SqlEngine
 from hubcity.services.access import AccessService
 from hubcity.services.audit import AuditService
 from hubcity.services.catalog import CatalogService
@@ -72,14 +72,16 @@ class QueryQuota:
     """Queries per minute for each caller, the limit set per role (0 = none).
 
     Signed-in callers count per user (every token of theirs together), anonymous ones per client
-    address, kept only as a salted hash in memory.
+    address, kept only as a keyed hash. With ``shared`` (Redis) every process of the installation
+    counts together; without it, or while it cannot be reached, each process counts in memory.
     """
 
-    def __init__(self, per_minute: dict[str, int]) -> None:
+    WINDOW = timedelta(minutes=1)
+
+    def __init__(self, per_minute: dict[str, int], shared: SharedRates | None = None) -> None:
         self.per_minute = dict(per_minute)
-        self._limiters = {
-            role: RateLimiter(n, timedelta(minutes=1)) for role, n in self.per_minute.items() if n > 0
-        }
+        self.shared = shared
+        self._limiters = {role: RateLimiter(n, self.WINDOW) for role, n in self.per_minute.items() if n > 0}
 
     @staticmethod
     def role_of(actor: Actor) -> str:
@@ -99,17 +101,24 @@ class QueryQuota:
         limiter = self._limiters.get(role)
         if limiter is None:
             return
-        key = limiter.key(f"user:{actor.user_id}" if actor.authenticated else f"addr:{client or '-'}")
-        now = time.monotonic()
-        if not limiter.allowed(key, now):
-            wait = max(1, math.ceil(limiter.retry_after(key, now)))
-            limit = self.per_minute[role]
+        caller = f"user:{actor.user_id}" if actor.authenticated else f"addr:{client or '-'}"
+        limit = self.per_minute[role]
+        wait: float | None = None
+        if self.shared is not None:
+            wait = self.shared.hit(f"query:{role}", caller, limit, self.WINDOW)
+        if wait is None:  # counted in this process
+            key = limiter.key(caller)
+            now = time.monotonic()
+            wait = 0.0 if limiter.allowed(key, now) else max(0.001, limiter.retry_after(key, now))
+            if not wait:
+                limiter.hit(key, now)
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
             raise TooManyRequests(
-                f"쿼리가 너무 잦습니다(분당 {limit}회까지). {wait}초 뒤에 다시 시도하세요.",
-                f"Too many queries (at most {limit} a minute); try again in {wait} s.",
-                retry_after=wait,
+                f"쿼리가 너무 잦습니다(분당 {limit}회까지). {seconds}초 뒤에 다시 시도하세요.",
+                f"Too many queries (at most {limit} a minute); try again in {seconds} s.",
+                retry_after=seconds,
             )
-        limiter.hit(key, now)
 
 
 class QueryService:

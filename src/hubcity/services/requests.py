@@ -26,6 +26,7 @@ from typing import Any
 
 from hubcity.domain.accounts import Actor
 from hubcity.domain.datasets import Visibility
+from hubcity.domain.koreatime import korean_date
 from hubcity.domain.requests import (
     OPEN_STATUSES,
     DataRequest,
@@ -33,7 +34,6 @@ from hubcity.domain.requests import (
     RequestStatus,
     can_assign,
     can_manage,
-    local_today,
     mask_name,
     valid_email,
 )
@@ -152,7 +152,7 @@ class RequestService:
         self.limiter = RateLimiter(rate_limit, rate_window)
 
     def today(self) -> date:
-        return local_today(self.clock())
+        return korean_date(self.clock())
 
     # -- filing --------------------------------------------------------------------------------
     def create_request(
@@ -241,7 +241,7 @@ class RequestService:
             "org_id": org.id if org else None,
             "status": str(RequestStatus.RECEIVED),
             "answer": "",
-            "due_on": local_today(now) + timedelta(days=self.due_days),
+            "due_on": korean_date(now) + timedelta(days=self.due_days),
             "created_at": now,
             "updated_at": now,
         }

@@ -13,6 +13,7 @@ import hashlib
 import logging
 import re
 import shutil
+import threading
 import time
 import unicodedata
 import uuid
@@ -26,8 +27,8 @@ from hubcity.domain.accounts import Actor
 from hubcity.domain.datasets import Dataset, Resource, Version, can_edit, can_read
 from hubcity.domain.ingest import ColumnType, IngestLimits, IngestOptions, detect_format
 from hubcity.domain.jobs import Job, JobState
-from hubcity.domain.personal import sealed_names
-from hubcity.domain.query import AGGREGATES, Aggregate, RowFilter, RowQuery
+from hubcity.domain.personal import REDACTED_PROFILE, personal_shown, sealed_names
+from hubcity.domain.query import AGGREGATES, Aggregate, RowFilter, RowQuery, most_groups
 from hubcity.domain.textindex import TextIndexFiles
 from hubcity.errors import FieldError, IngestError, InvalidInput, NotFound, PermissionDenied, PlatformError
 from hubcity.ports import Ingestor, JobQueue, Lake, LakeSealer, MetadataStore, TableReader
@@ -118,6 +119,7 @@ class ResourceService:
         self.personal: PersonalDataService | None = None
         self.access: AccessService | None = None
         self.landing: Callable[[Actor, Dataset], object] | None = None
+        self._protecting = threading.Lock()  # one re-sealing at a time: a file is never sealed twice
 
     def _copy_source(self, ver: Version, dest: Path) -> None:
         """The version's original file as uploaded (decrypted when it was sealed), into ``dest``."""
@@ -456,6 +458,89 @@ class ResourceService:
             stems[name] = files.values.name.removesuffix(".values.parquet")
         return [{**c, "text_index": stems[c["name"]]} if c["name"] in stems else c for c in columns]
 
+    # -- personal data found after publication ------------------------------------------------
+    def protect_personal(self, dataset_id: int) -> int:
+        """Apply to published versions what ingest applies to new ones, once a finding arrives later
+        (an owner confirms a column, a re-run of the rules finds one): the profile of a personal
+        column shows no values, and a unique identifier is encrypted in the lake — in the data file
+        (its text index dropped) and in the original file — in every version of the resource that
+        has the column. The clear files are deleted once the version points at the sealed ones, and
+        grantees' view files of the dataset are made again from those. Returns the versions changed."""
+        changed: list[int] = []
+        with self._protecting:
+            for resource in self.store.list_resources(dataset_id):
+                current = resource.current
+                confirmed = {
+                    str(c["name"]): c["personal"]
+                    for c in (current.columns if current else [])
+                    if str(c.get("name")) in sealed_names([c])
+                }
+                for ver in self.store.list_versions(resource.id):
+                    if ver.parquet_key is not None and self._protect_version(ver, confirmed):
+                        changed.append(ver.id)
+        if changed and self.access is not None:
+            self.access.views.forget_versions(changed)
+        return len(changed)
+
+    def _protect_version(self, ver: Version, current: dict[str, dict[str, Any]]) -> bool:
+        """One version: ``current`` are the identifiers of the resource's current version by name,
+        which older versions' columns of the same name take on."""
+        assert ver.parquet_key is not None
+        changes: dict[str, dict[str, Any]] = {}
+        for col in ver.columns:
+            name = str(col["name"])
+            if name in current and not personal_shown(col):
+                col = {**col, "personal": current[name]}
+                changes[name] = {"personal": current[name]}
+            if personal_shown(col) and not col.get("profile_redacted"):
+                changes.setdefault(name, {}).update(REDACTED_PROFILE)
+        columns = {str(c["name"]): {**c, **changes.get(str(c["name"]), {})} for c in ver.columns}
+        seal = [n for n in sealed_names(columns.values()) if not columns[n].get("sealed")]
+        if not changes and not seal:
+            return False
+        fields: dict[str, Any] = {}
+        old_keys: list[str] = []
+        put_keys: list[str] = []
+        work = self.work_dir / f"seal-{uuid.uuid4().hex}"
+        work.mkdir(parents=True, exist_ok=True)
+        try:
+            if seal:
+                base, token = ver.parquet_key.rpartition("/")[0], uuid.uuid4().hex[:12]
+                data = work / "data.parquet"
+                shutil.copyfile(self.lake.local_path(ver.parquet_key), data)
+                self._sealer().seal_columns(data, seal)
+                fields["parquet_key"] = f"{base}/data-{token}.parquet"
+                self.lake.put(data, fields["parquet_key"])
+                put_keys.append(fields["parquet_key"])
+                old_keys.append(ver.parquet_key)
+                if not ver.source_key.endswith(_SEALED):
+                    clear, sealed = work / "source", work / "source.sealed"
+                    self._copy_source(ver, clear)
+                    self._sealer().seal_file(clear, sealed)
+                    suffix = Path(ver.source_key).suffix.lower() or ".bin"
+                    fields["source_key"] = f"{base}/source-{token}{suffix}{_SEALED}"
+                    self.lake.put(sealed, fields["source_key"])
+                    put_keys.append(fields["source_key"])
+                    old_keys.append(ver.source_key)
+                for name in seal:
+                    stem = columns[name].get("text_index")
+                    if isinstance(stem, str) and stem:  # an index of identifiers in clear
+                        old_keys += [f"{base}/{stem}.{part}.parquet" for part in ("values", "grams", "rows")]
+                    changes.setdefault(name, {}).update(sealed=True, text_index=None)
+            self.store.update_version_files(ver.id, fields, changes)
+            put_keys.clear()
+        finally:
+            for key in put_keys:  # not published: the version still points at its old files
+                self.lake.delete(key)
+            shutil.rmtree(work, ignore_errors=True)
+        for key in old_keys:
+            try:
+                self.lake.delete(key)
+            except OSError:
+                log.exception("could not delete %s after sealing version %s", key, ver.id)
+        log.info("version %s: sealed %s, profile redacted for %s", ver.id, seal, sorted(changes))
+        return True
+
     def _text_index(self, ver: Version) -> dict[str, TextIndexFiles]:
         """The text indexes of a version's columns (none for versions published before them)."""
         if ver.parquet_key is None:
@@ -763,6 +848,7 @@ class ResourceService:
             limit=min(limit, group_cap) if limit is not None else group_cap,
             sort=sort,
             text_index=self._text_index(ver),
+            groups_at_most=most_groups(ver.columns, group_by),
         )
         if self.audit:
             self.audit.aggregated(

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from hubcity import __version__
+from hubcity.adapters.db.engine import database_unavailable
 from hubcity.bootstrap import Services, bootstrap
 from hubcity.errors import PlatformError, TooManyRequests
 from hubcity.settings import Settings, get_settings
@@ -146,7 +147,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @app.exception_handler(OperationalError)
     async def _database_down(request: Request, exc: OperationalError) -> Response:
         # the metadata database (or the audit log in it) cannot be reached: the request did not
-        # happen, and a read of personal data is never served without its audit entry
+        # happen, and a read of personal data is never served without its audit entry; an error
+        # that is no outage (SQLite's "no such table") is a bug and answers 500
+        if not database_unavailable(exc):
+            return await _unexpected(request, exc)
         log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
         response = _respond(
             request,

@@ -7,13 +7,13 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
 from hubcity.bootstrap import Services
 from hubcity.domain.accounts import SYSTEM
+from hubcity.domain.koreatime import korean_today
 from tests.factories import api_token, login, make_welfare
 
 SHAPE = {"ok", "error", "error_en", "errors", "status"}
@@ -23,7 +23,7 @@ PURPOSE = "교통약자 지원 노선 설계를 위한 지원 대상 분포 분�
 
 
 def _today() -> date:
-    return datetime.now(ZoneInfo("Asia/Seoul")).date()
+    return korean_today()
 
 
 def _in(days: int) -> str:

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from hubcity.bootstrap import Services
 from hubcity.domain.accounts import SYSTEM
-from hubcity.domain.agreements import local_date
+from hubcity.domain.koreatime import korean_date
 from tests.factories import PASSWORD, api_token, login, make_dataset
 
 URL = "/api/v1/agreements"
@@ -33,7 +33,7 @@ def _csv(rows: list[tuple[str, ...]]) -> bytes:
 
 
 def _body(**overrides: Any) -> dict[str, Any]:
-    today = local_date(datetime.now(UTC))
+    today = korean_date(datetime.now(UTC))
     body: dict[str, Any] = {
         "title": "한전 전력 데이터 공유 협약",
         "partner": "kepco",
@@ -234,7 +234,7 @@ def test_partner_reads_while_active_exports_are_recorded_and_the_end_revokes(
 
     # the last day passes: the periodic check records the end and the partner reads 404
     services.agreements.store.update_agreement(
-        created["id"], {"ends_on": local_date(datetime.now(UTC)) - timedelta(days=1)}
+        created["id"], {"ends_on": korean_date(datetime.now(UTC)) - timedelta(days=1)}
     )
     assert services.agreements.check() == 1
     gone = client.get(rows_url, headers=auth["partner"])

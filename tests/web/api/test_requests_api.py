@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from hubcity.bootstrap import Services, bootstrap
 from hubcity.domain.accounts import ANONYMOUS
-from hubcity.domain.requests import KST
+from hubcity.domain.koreatime import KST
 from hubcity.services.requests import NewDataRequest
 from hubcity.settings import RequestSettings, Settings
 from tests.factories import api_token, make_dataset

@@ -99,6 +99,7 @@ def test_dataset_page_shows_metadata_preview_profile_quality_versions(
 def test_dataset_page_counts_a_view(client: TestClient, catalog: dict[str, Any]) -> None:
     client.get("/datasets/population")
     client.get("/datasets/population")
+    client.app.state.services.catalog.usage.flush()  # type: ignore[attr-defined]
     data = client.get("/api/v1/datasets/population").json()
     assert data["view_count"] >= 2
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,10 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["create_db_engine", "current_revision", "make_sessionmaker", "migrate"]
+__all__ = ["create_db_engine", "current_revision", "database_unavailable", "make_sessionmaker", "migrate"]
 
 _ALEMBIC_DIR = Path(__file__).parent / "alembic"
 # Korean text stays readable (and searchable) inside JSON columns.
@@ -42,6 +44,35 @@ def create_db_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, json_serializer=_json_dumps)
+
+
+# SQLite's errors that mean "not now" rather than "this statement is wrong"
+_SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk i/o error",
+    "database or disk is full",
+    "attempt to write a readonly database",
+)
+# PostgreSQL's SQLSTATE classes of the same: connection exception, insufficient resources,
+# operator intervention (shutdown, cancelled statement), system error
+_PG_UNAVAILABLE = ("08", "53", "57", "58")
+
+
+def database_unavailable(exc: DBAPIError) -> bool:
+    """Whether a database error means the database cannot serve now (down, unreachable, locked,
+    full): a retry later may succeed. A wrong statement or a missing table is a bug, not an outage."""
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if isinstance(orig, sqlite3.Error):
+        message = str(orig).lower()
+        return any(m in message for m in _SQLITE_UNAVAILABLE)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is None:  # psycopg's failures to connect carry no SQLSTATE
+        return isinstance(exc, OperationalError)
+    return str(sqlstate).startswith(_PG_UNAVAILABLE)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from hubcity.adapters.db.tables import AccessRequestRow, GrantRow
@@ -20,6 +20,26 @@ from hubcity.domain.grants import AccessRequest, Grant, RequestStatus, parse_row
 from hubcity.errors import Conflict, NotFound
 
 __all__ = ["SqlGrantStore"]
+
+
+# who holds active grants, built once (asked on every request of a signed-in user); a user_id of
+# None matches no row
+_ACTIVE = (
+    GrantRow.revoked_at.is_(None),
+    GrantRow.starts_at <= bindparam("now"),
+    GrantRow.ends_at > bindparam("now"),
+)
+_GRANTED = select(GrantRow.dataset_id).where(GrantRow.grantee_user_id == bindparam("user_id"), *_ACTIVE)
+_GRANTED_WITH_ORGS = select(GrantRow.dataset_id).where(
+    or_(
+        GrantRow.grantee_user_id == bindparam("user_id"),
+        and_(
+            GrantRow.grantee_user_id.is_(None),
+            GrantRow.grantee_org_id.in_(bindparam("org_ids", expanding=True)),
+        ),
+    ),
+    *_ACTIVE,
+)
 
 
 def _request(row: AccessRequestRow) -> AccessRequest:
@@ -217,16 +237,11 @@ class SqlGrantStore:
     def granted_dataset_ids(
         self, user_id: int | None, org_ids: frozenset[int], now: datetime
     ) -> frozenset[int]:
-        """Datasets this user (or one of their organisations) holds an active grant on — one query."""
-        who = []
-        if user_id is not None:
-            who.append(GrantRow.grantee_user_id == user_id)
-        if org_ids:
-            who.append(and_(GrantRow.grantee_user_id.is_(None), GrantRow.grantee_org_id.in_(sorted(org_ids))))
-        if not who:
+        """Datasets this user (or one of their organisations) holds an active grant on — one query,
+        asked on every request of a signed-in user (so a revoked or ended grant stops at once)."""
+        if user_id is None and not org_ids:
             return frozenset()
-        stmt = select(GrantRow.dataset_id).where(
-            or_(*who), GrantRow.revoked_at.is_(None), GrantRow.starts_at <= now, GrantRow.ends_at > now
-        )
+        stmt = _GRANTED_WITH_ORGS if org_ids else _GRANTED
+        params = {"user_id": user_id, "org_ids": sorted(org_ids), "now": now}
         with self._tx() as s:
-            return frozenset(int(i) for i in s.scalars(stmt))
+            return frozenset(int(i) for (i,) in s.connection().execute(stmt, params))

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import typing
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Select, Table, Text, and_, func, or_, select, update
+from sqlalchemy import Connection, Engine, Select, Table, Text, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -38,7 +38,7 @@ from hubcity.adapters.db.tables import (
 )
 from hubcity.adapters.db.times import aware as _aware
 from hubcity.domain.accounts import ApiToken, Membership, Org, OrgKind, Role, User
-from hubcity.domain.datasets import Dataset, Resource, Version, Visibility
+from hubcity.domain.datasets import Dataset, Resource, Usage, Version, Visibility
 from hubcity.domain.jobs import Job, JobState
 from hubcity.domain.query import SavedQuery
 from hubcity.domain.requests import (
@@ -164,35 +164,111 @@ def _resource(row: ResourceRow, version_count: int = 0) -> Resource:
 
 
 def _page_rows(s: Session, ids: list[int]) -> dict[int, DatasetRow]:
-    """The rows ``_dataset`` needs for a page of results, read with two plain queries.
-
-    (The ORM's loading of the same rows, their organisation, resources and versions cost more
-    than the search that chose them.) The rows stand in for ``DatasetRow``: every column of
-    ``datasets``, the owner's slug and title, and each resource's current format and score.
-    """
+    """The rows ``_dataset`` needs for a page of results, read with two plain queries."""
     if not ids:
         return {}
-    table = typing.cast(Table, DatasetRow.__table__)
-    found = s.execute(
-        select(table, OrgRow.slug.label("_org_slug"), OrgRow.title.label("_org_title"))
-        .join(OrgRow, OrgRow.id == table.c.owner_org_id)
-        .where(table.c.id.in_(ids))
-    )
+    return _plain_datasets(s.connection(), _DATASET_BY_IDS, {"ids": ids})
+
+
+# The plain queries that every read of a table (and every request with a token) makes: built
+# once (building a statement with its labels and subquery on every call cost more than running
+# it) and run on a plain connection, without an ORM session or the ORM's loading of rows. They
+# are asked on every request: nothing about a dataset, a version or a token is kept in between,
+# so a new version, a change of visibility or a revoked token counts at once in every process.
+_DATASETS = typing.cast(Table, DatasetRow.__table__)
+_RESOURCES = typing.cast(Table, ResourceRow.__table__)
+_VERSIONS = typing.cast(Table, VersionRow.__table__)
+_DATASET_QUERY = select(_DATASETS, OrgRow.slug.label("_org_slug"), OrgRow.title.label("_org_title")).join(
+    OrgRow, OrgRow.id == _DATASETS.c.owner_org_id
+)
+_DATASET_BY_IDS = _DATASET_QUERY.where(_DATASETS.c.id.in_(bindparam("ids", expanding=True)))
+_DATASET_BY_NAME = _DATASET_QUERY.where(
+    _DATASETS.c.name == bindparam("name"), _DATASETS.c.deleted_at.is_(None)
+)
+_CURRENT_FORMATS = (
+    select(_RESOURCES.c.dataset_id, _VERSIONS.c.format, _VERSIONS.c.quality_score)
+    .join(_VERSIONS, _VERSIONS.c.id == _RESOURCES.c.current_version_id)
+    .where(_RESOURCES.c.dataset_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_RESOURCES.c.id)
+)
+_VERSION_LABEL = "_v_"  # prefix of the current version's columns in ``_RESOURCE_QUERY``
+_COUNTED = _VERSIONS.alias("counted")
+_RESOURCE_QUERY = select(
+    _RESOURCES,
+    select(func.count())
+    .select_from(_COUNTED)
+    .where(_COUNTED.c.resource_id == _RESOURCES.c.id)
+    .scalar_subquery()
+    .label("_version_count"),
+    *(c.label(f"{_VERSION_LABEL}{c.name}") for c in _VERSIONS.c),
+).outerjoin(_VERSIONS, _VERSIONS.c.id == _RESOURCES.c.current_version_id)
+_RESOURCE_BY_NAME = _RESOURCE_QUERY.where(
+    _RESOURCES.c.dataset_id == bindparam("dataset_id"), _RESOURCES.c.name == bindparam("name")
+)
+_RESOURCE_BY_ID = _RESOURCE_QUERY.where(_RESOURCES.c.id == bindparam("id"))
+
+
+_USERS = typing.cast(Table, UserRow.__table__)
+_USER_BY_ID = select(_USERS).where(_USERS.c.id == bindparam("id"))
+_USER_BY_NAME = select(_USERS).where(_USERS.c.username == bindparam("username"))
+_MEMBERSHIPS_OF = (
+    select(MembershipRow.org_id, MembershipRow.role, OrgRow.slug, OrgRow.kind)
+    .join(OrgRow, OrgRow.id == MembershipRow.org_id)
+    .where(MembershipRow.user_id == bindparam("user_id"))
+    .order_by(MembershipRow.org_id)
+)
+_TOKENS = typing.cast(Table, ApiTokenRow.__table__)
+_TOKEN_BY_HASH = select(_TOKENS).where(_TOKENS.c.token_hash == bindparam("token_hash"))
+
+
+def _plain_user(conn: Connection, query: Select[Any], params: dict[str, Any]) -> User | None:
+    """The user ``query`` picks with their memberships, in two plain queries (every request made
+    with a token or a session reads them, so that a deactivated user or a changed role counts at once)."""
+    found = conn.execute(query, params).first()
+    if found is None:
+        return None
+    values = dict(found._mapping)
+    memberships = [
+        SimpleNamespace(org_id=org_id, role=role, org=SimpleNamespace(slug=slug, kind=kind))
+        for org_id, role, slug, kind in conn.execute(_MEMBERSHIPS_OF, {"user_id": values["id"]})
+    ]
+    return _user(typing.cast(UserRow, SimpleNamespace(**values, memberships=memberships)))
+
+
+def _plain_datasets(conn: Connection, query: Select[Any], params: dict[str, Any]) -> dict[int, DatasetRow]:
+    """The rows ``_dataset`` needs for the datasets ``query`` picks, read with two plain queries.
+
+    (The ORM's loading of the same rows, their organisation, resources and versions cost more
+    than the search that chose them, and most of a request for one table's rows.) The rows stand
+    in for ``DatasetRow``: every column of ``datasets``, the owner's slug and title, and each
+    resource's current format and score.
+    """
     rows: dict[int, Any] = {}
-    for row in found:
+    for row in conn.execute(query, params):
         values = dict(row._mapping)
         owner = SimpleNamespace(slug=values.pop("_org_slug"), title=values.pop("_org_title"))
         rows[int(values["id"])] = SimpleNamespace(**values, owner_org=owner, resources=[])
-    current = s.execute(
-        select(ResourceRow.dataset_id, VersionRow.format, VersionRow.quality_score)
-        .join(VersionRow, VersionRow.id == ResourceRow.current_version_id)
-        .where(ResourceRow.dataset_id.in_(ids))
-        .order_by(ResourceRow.id)
-    )
-    for dataset_id, fmt, score in current:
+    if not rows:
+        return {}
+    for dataset_id, fmt, score in conn.execute(_CURRENT_FORMATS, {"ids": list(rows)}):
         version = SimpleNamespace(format=fmt, quality_score=score)
         rows[int(dataset_id)].resources.append(SimpleNamespace(current_version=version))
     return typing.cast(dict[int, DatasetRow], rows)
+
+
+def _plain_resource(conn: Connection, query: Select[Any], params: dict[str, Any]) -> Resource | None:
+    """The resource ``query`` picks, its current version and how many versions it has, in one
+    plain query (the ORM's loading of the same took three queries and most of the time)."""
+    found = conn.execute(query, params).first()
+    if found is None:
+        return None
+    values = dict(found._mapping)
+    number = int(values.pop("_version_count") or 0)
+    current = {
+        k.removeprefix(_VERSION_LABEL): values.pop(k) for k in list(values) if k.startswith(_VERSION_LABEL)
+    }
+    version = SimpleNamespace(**current) if current["id"] is not None else None
+    return _resource(typing.cast(ResourceRow, SimpleNamespace(**values, current_version=version)), number)
 
 
 def _dataset(row: DatasetRow) -> Dataset:
@@ -259,12 +335,19 @@ def _job(row: JobRow, dataset_name: str | None = None, version_number: int | Non
 class SqlStore(EvidenceStore):
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self._sessions = sessions
+        self._engine: Engine = sessions.kw["bind"]
         self._profiles: dict[int, tuple[Any, ...]] = {}  # search profiles read so far (they never change)
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A connection for the plain reads every request makes (no ORM session to set up)."""
+        with self._engine.connect() as conn:
+            yield conn
 
     # -- organisations -------------------------------------------------------------------
     def create_org(
@@ -342,14 +425,12 @@ class SqlStore(EvidenceStore):
             ) from exc
 
     def find_user(self, username: str) -> User | None:
-        with self._tx() as s:
-            row = s.scalar(select(UserRow).where(UserRow.username == username))
-            return _user(row) if row else None
+        with self._read() as conn:
+            return _plain_user(conn, _USER_BY_NAME, {"username": username})
 
     def find_user_by_id(self, user_id: int) -> User | None:
-        with self._tx() as s:
-            row = s.get(UserRow, user_id)
-            return _user(row) if row else None
+        with self._read() as conn:
+            return _plain_user(conn, _USER_BY_ID, {"id": user_id})
 
     def password_hash(self, user_id: int) -> str | None:
         with self._tx() as s:
@@ -398,9 +479,9 @@ class SqlStore(EvidenceStore):
             return _token(row)
 
     def find_token_by_hash(self, token_hash: str) -> ApiToken | None:
-        with self._tx() as s:
-            row = s.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == token_hash))
-            return _token(row) if row else None
+        with self._read() as conn:
+            found = conn.execute(_TOKEN_BY_HASH, {"token_hash": token_hash}).first()
+            return _token(typing.cast(ApiTokenRow, found)) if found else None
 
     def touch_token(self, token_id: int, now: datetime) -> None:
         with self._tx() as s:
@@ -438,9 +519,9 @@ class SqlStore(EvidenceStore):
             ) from exc
 
     def find_dataset(self, name: str) -> Dataset | None:
-        with self._tx() as s:
-            row = s.scalar(select(DatasetRow).where(DatasetRow.name == name, DatasetRow.deleted_at.is_(None)))
-            return _dataset(row) if row else None
+        with self._read() as conn:
+            found = _plain_datasets(conn, _DATASET_BY_NAME, {"name": name})
+            return next((_dataset(row) for row in found.values()), None)
 
     def find_dataset_by_id(self, dataset_id: int) -> Dataset | None:
         with self._tx() as s:
@@ -649,17 +730,19 @@ class SqlStore(EvidenceStore):
                 # free the name for reuse; the rows and files stay for the record
                 row.name = f"{row.name}~deleted-{row.id}"[:100]
 
-    def count_usage(self, dataset_id: int, *, views: int = 0, downloads: int = 0, api_calls: int = 0) -> None:
+    def count_usage(self, counts: Mapping[int, Usage]) -> None:
+        """Add each dataset's uses to its figures, all in one transaction."""
         with self._tx() as s:
-            s.execute(
-                update(DatasetRow)
-                .where(DatasetRow.id == dataset_id)
-                .values(
-                    view_count=DatasetRow.view_count + views,
-                    download_count=DatasetRow.download_count + downloads,
-                    api_call_count=DatasetRow.api_call_count + api_calls,
+            for dataset_id, usage in sorted(counts.items()):  # in id order: two writers never deadlock
+                s.execute(
+                    update(DatasetRow)
+                    .where(DatasetRow.id == dataset_id)
+                    .values(
+                        view_count=DatasetRow.view_count + usage.views,
+                        download_count=DatasetRow.download_count + usage.downloads,
+                        api_call_count=DatasetRow.api_call_count + usage.api_calls,
+                    )
                 )
-            )
 
     # -- resources and versions ------------------------------------------------------------
     def _version_counts(self, s: Session, resource_ids: list[int]) -> dict[int, int]:
@@ -679,20 +762,12 @@ class SqlStore(EvidenceStore):
             return [_resource(r, counts.get(r.id, 0)) for r in sorted(rows, key=lambda r: r.id)]
 
     def find_resource(self, dataset_id: int, name: str) -> Resource | None:
-        with self._tx() as s:
-            row = s.scalar(
-                select(ResourceRow).where(ResourceRow.dataset_id == dataset_id, ResourceRow.name == name)
-            )
-            if row is None:
-                return None
-            return _resource(row, self._version_counts(s, [row.id]).get(row.id, 0))
+        with self._read() as conn:
+            return _plain_resource(conn, _RESOURCE_BY_NAME, {"dataset_id": dataset_id, "name": name})
 
     def find_resource_by_id(self, resource_id: int) -> Resource | None:
-        with self._tx() as s:
-            row = s.get(ResourceRow, resource_id)
-            if row is None:
-                return None
-            return _resource(row, self._version_counts(s, [row.id]).get(row.id, 0))
+        with self._read() as conn:
+            return _plain_resource(conn, _RESOURCE_BY_ID, {"id": resource_id})
 
     def ensure_resource(self, dataset_id: int, name: str, title: str) -> Resource:
         """The resource ``name`` of the dataset, created if missing (safe when two uploads race)."""
@@ -779,6 +854,33 @@ class SqlStore(EvidenceStore):
                         col["personal"] = value
                 columns.append(col)
             row.columns = columns
+            s.flush()
+            return _version(row)
+
+    def update_version_files(
+        self, version_id: int, fields: dict[str, Any], columns: dict[str, dict[str, Any]]
+    ) -> Version:
+        """Point a version at re-written files (``parquet_key``, ``source_key``: the same data, now
+        sealed) and merge ``columns`` into its named columns (a None value removes that key)."""
+        allowed = {"parquet_key", "source_key"}
+        if set(fields) - allowed:
+            raise ValueError(f"not a file field of a version: {sorted(set(fields) - allowed)}")
+        with self._tx() as s:
+            row = s.scalar(select(VersionRow).where(VersionRow.id == version_id).with_for_update())
+            if row is None:
+                raise NotFound.of("버전", "Version", str(version_id))
+            for key, value in fields.items():
+                setattr(row, key, value)
+            merged = []
+            for col in row.columns or []:
+                col = dict(col)
+                for key, value in columns.get(col.get("name", ""), {}).items():
+                    if value is None:
+                        col.pop(key, None)
+                    else:
+                        col[key] = value
+                merged.append(col)
+            row.columns = merged
             s.flush()
             return _version(row)
 

@@ -27,7 +27,7 @@ import json
 import os
 import threading
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -313,9 +313,14 @@ class ColumnSealer:
 
     # -- Parquet files -----------------------------------------------------------------------
     def seal_columns(self, path: Path, columns: list[str]) -> None:
-        """Rewrite a Parquet file in place with ``columns`` sealed (as text) and named in its footer."""
-        if columns:
-            self._rewrite(path, columns, self.keyring().current_key, clear=True)
+        """Rewrite a Parquet file in place with ``columns`` sealed (as text) and named in its footer.
+
+        Columns the file already keeps sealed stay sealed, once (re-sealed with the current key):
+        a column found to hold identifiers after publication is added to those sealed at ingest."""
+        already = list(sealed_columns(path))
+        fresh = [c for c in columns if c not in already]
+        if fresh:
+            self._rewrite(path, already + fresh, self.keyring().current_key, fresh=fresh)
 
     def reseal_columns(self, path: Path, key: LakeKey | None = None) -> bool:
         """Rewrite a Parquet file's sealed columns with ``key`` (default: the current one), through a
@@ -323,10 +328,12 @@ class ColumnSealer:
         sealed = list(sealed_columns(path))
         if not sealed:
             return False
-        self._rewrite(path, sealed, key or self.keyring().current_key, clear=False)
+        self._rewrite(path, sealed, key or self.keyring().current_key, fresh=())
         return True
 
-    def _rewrite(self, path: Path, columns: list[str], key: LakeKey, *, clear: bool) -> None:
+    def _rewrite(self, path: Path, columns: list[str], key: LakeKey, *, fresh: Collection[str]) -> None:
+        """Rewrite ``columns`` sealed with ``key``: those in ``fresh`` from clear values, the others
+        from their sealed values (re-sealed)."""
         con = duckdb.connect(":memory:", config={"threads": 2})
         try:
             self._register(con, key)
@@ -335,8 +342,15 @@ class ColumnSealer:
                 for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(path)})").fetchall()
             ]
             wanted = [c for c in columns if c in names]
-            fn = f"{SEAL}(CAST({{}} AS VARCHAR))" if clear else f"{_RESEAL}({{}})"
-            exprs = ", ".join(f"{fn.format(_q(c))} AS {_q(c)}" if c in wanted else _q(c) for c in names)
+
+            def expr(c: str) -> str:
+                if c not in wanted:
+                    return _q(c)
+                if c in fresh:
+                    return f"{SEAL}(CAST({_q(c)} AS VARCHAR)) AS {_q(c)}"
+                return f"{_RESEAL}({_q(c)}) AS {_q(c)}"
+
+            exprs = ", ".join(expr(c) for c in names)
             meta = {
                 **{k.decode(): v.decode() for k, v in _hubcity_meta(path).items()},
                 META_KEY.decode(): json.dumps(wanted, ensure_ascii=False),

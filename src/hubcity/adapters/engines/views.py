@@ -200,6 +200,20 @@ class DuckViewMaker:
         count = len(files)
         return count
 
+    def forget_versions(self, version_ids: list[int]) -> int:
+        """Delete every view file made from these versions (their data files were re-written);
+        they are made again from the new files when next read. Returns how many."""
+        if not self.root.is_dir():
+            return 0
+        count = 0
+        for vid in version_ids:
+            for f in self.root.glob(f"g*/{vid}-*.parquet"):
+                with self._lock:
+                    self._rows.pop(f, None)
+                f.unlink(missing_ok=True)
+                count += 1
+        return count
+
     def count_rows(self, source: Path, spec: ViewSpec) -> int:
         """Rows the view's filter keeps, without writing anything (checks the filter's values too)."""
         where, params, _ = _where(tuple(spec.filters), None, [])

@@ -8,8 +8,9 @@ import httpx
 
 from hubcity.adapters.harvest.ckan import list_ckan
 from hubcity.adapters.harvest.dcat import list_dcat
+from hubcity.adapters.harvest.guard import GuardedTransport, Resolver, resolve
 from hubcity.adapters.harvest.http import USER_AGENT, download
-from hubcity.domain.harvest import RemoteDataset, SourceKind
+from hubcity.domain.harvest import AddressPolicy, RemoteDataset, SourceKind
 
 __all__ = ["HttpHarvestTransport"]
 
@@ -17,7 +18,9 @@ __all__ = ["HttpHarvestTransport"]
 class HttpHarvestTransport:
     """The HarvestTransport port: one short-lived httpx client per call.
 
-    ``transport`` replaces the network (tests hand in an ``httpx.MockTransport``).
+    Its connections go only where ``policy`` allows (:class:`GuardedTransport`), on every
+    request, redirect hop and file. ``resolver`` replaces the system resolver and ``transport``
+    the network itself (tests hand in an ``httpx.MockTransport``, which has no addresses to guard).
     """
 
     def __init__(
@@ -25,10 +28,14 @@ class HttpHarvestTransport:
         *,
         timeout_s: float = 30.0,
         page_size: int = 100,
+        policy: AddressPolicy | None = None,
+        resolver: Resolver = resolve,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.timeout_s = timeout_s
         self.page_size = page_size
+        self.policy = policy or AddressPolicy()
+        self.resolver = resolver
         self.transport = transport
 
     def _client(self) -> httpx.Client:
@@ -36,7 +43,7 @@ class HttpHarvestTransport:
             timeout=httpx.Timeout(self.timeout_s),
             follow_redirects=True,
             headers={"User-Agent": USER_AGENT},
-            transport=self.transport,
+            transport=self.transport or GuardedTransport(self.policy, resolver=self.resolver),
         )
 
     def list_datasets(

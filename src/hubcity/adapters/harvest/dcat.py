@@ -3,14 +3,22 @@
 Each ``dcat:Dataset`` becomes a RemoteDataset. Distributions that describe the same
 file page (``foaf:page``) are alternatives of one resource (hubcity publishes a table
 as CSV and as the uploaded file): one is kept, CSV first.
+
+Parsing reads nothing but the fetched document: rdflib's JSON-LD parser would download a
+remote ``@context`` (or ``@import``) itself, past the harvest's address guard, so a JSON-LD
+catalogue that names one is refused with a clear message before rdflib sees it; the document
+reaches rdflib already parsed. Turtle and RDF/XML fetch nothing (``owl:imports`` is a plain
+triple, and external XML entities are not loaded).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.parser import PythonInputSource
 from rdflib.term import Node
 
 from hubcity.adapters.harvest.http import get
@@ -65,6 +73,47 @@ def _garbage(url: str) -> RemoteError:
     )
 
 
+def _remote_contexts(doc: Any) -> list[str]:
+    """Every context a JSON-LD document names by address (a string ``@context`` or ``@import``)."""
+    found: list[str] = []
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key == "@context":
+                    found += [
+                        c for c in (value if isinstance(value, list) else [value]) if isinstance(c, str)
+                    ]
+                elif key == "@import" and isinstance(value, str):
+                    found.append(value)
+                stack.append(value)
+    return found
+
+
+def _json_ld(body: bytes, url: str) -> PythonInputSource | None:
+    """The JSON-LD document ready for rdflib, None when it is not JSON; RemoteError when it names
+    a remote context."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    remote = _remote_contexts(doc)
+    if remote:
+        context = remote[0][:200]
+        raise RemoteError(
+            f"JSON-LD 카탈로그가 원격 @context({context})를 참조합니다. 카탈로그를 읽을 때는 다른 "
+            "주소를 내려받지 않으니, 컨텍스트를 문서 안에 넣거나 Turtle·RDF/XML로 제공해 달라고 "
+            f"요청하세요: {url}",
+            f"The JSON-LD catalogue refers to a remote @context ({context}); nothing else is fetched "
+            "while a catalogue is read, so ask for the context inside the document, or for Turtle or "
+            f"RDF/XML: {url}",
+        )
+    return PythonInputSource(doc, system_id=url)
+
+
 def parse_graph(body: bytes, content_type: str, url: str) -> Graph:
     media = content_type.split(";", 1)[0].strip().lower()
     suffix = "." + url.split("?", 1)[0].rsplit(".", 1)[-1].lower() if "." in url.rsplit("/", 1)[-1] else ""
@@ -76,7 +125,15 @@ def parse_graph(body: bytes, content_type: str, url: str) -> Graph:
     for fmt in tried:
         g = Graph()
         try:
-            g.parse(data=body, format=fmt, publicID=url)
+            if fmt == "json-ld":
+                source = _json_ld(body, url)  # never the raw bytes: rdflib would fetch remote contexts
+                if source is None:
+                    continue
+                g.parse(source=source, format=fmt, publicID=url)
+            else:
+                g.parse(data=body, format=fmt, publicID=url)
+        except RemoteError:
+            raise
         except Exception:  # noqa: BLE001 - rdflib's parsers raise many kinds; any means "not this format"
             continue
         if (None, RDF.type, DCAT.Catalog) in g or (None, RDF.type, DCAT.Dataset) in g:

@@ -22,10 +22,11 @@ class LocalLake:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
+        self._resolved_root = root.resolve()  # resolved once: every read of a version asks for paths
 
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
-        if self.root.resolve() not in path.parents:
+        if self._resolved_root not in path.parents:
             raise ValueError(f"key outside the lake: {key}")
         return path
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import timedelta, timezone
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -26,10 +25,10 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from hubcity.domain.evidence import EvidencePack
+from hubcity.domain.koreatime import KST
 
 __all__ = ["PdfEvidenceWriter"]
 
-KST = timezone(timedelta(hours=9), "KST")
 _TTF = (
     Path("/usr/share/fonts/truetype/nanum/NanumGothic.ttf"),
     Path("/usr/share/fonts/truetype/nanum/NanumBarunGothic.ttf"),

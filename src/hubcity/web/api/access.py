@@ -9,14 +9,14 @@ routes parse, call it once and shape the answer. Dates and deadlines are Korean 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, JsonValue
 
 from hubcity.domain.grants import TRANSFORMS, AccessRequest, Grant, RequestStatus, Transform
+from hubcity.domain.koreatime import korean_date, korean_today, last_day
 from hubcity.services.access import DepartmentBoard
 from hubcity.web.deps import ActorDep, ServicesDep
 
@@ -33,25 +33,7 @@ __all__ = [
 
 router = APIRouter()
 
-_KST = ZoneInfo("Asia/Seoul")
-_KEEP_YEARS = 3  # a processing record outlives the processing by three years
 _STATUSES: list[JsonValue] = [str(s) for s in RequestStatus]
-
-
-def _today() -> date:
-    return datetime.now(_KST).date()
-
-
-def _last_day(ends_at: datetime) -> date:
-    """The last Korean day a grant holds: it ends at the first instant of the next day."""
-    return (ends_at.astimezone(_KST) - timedelta(microseconds=1)).date()
-
-
-def _plus_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 # -- bodies ------------------------------------------------------------------------------------
@@ -258,7 +240,7 @@ class GrantRead(BaseModel):
             state=g.state(now),
             starts_at=g.starts_at,
             ends_at=g.ends_at,
-            ends_on=_last_day(g.ends_at),
+            ends_on=last_day(g.ends_at),
             created_at=g.created_at,
             created_by=g.created_by,
             request_id=g.request_id,
@@ -300,8 +282,6 @@ class ProcessingRecordRead(BaseModel):
 
     @classmethod
     def of(cls, g: Grant, now: datetime) -> ProcessingRecordRead:
-        end = _last_day(g.ends_at)
-        destroyed = g.revoked_at or (g.ends_at if g.ends_at <= now else None)
         return cls(
             grant_id=g.id,
             dataset=g.dataset_name,
@@ -314,10 +294,10 @@ class ProcessingRecordRead(BaseModel):
                 for c in g.columns
             ],
             recipient=g.grantee_label,
-            period=ProcessingPeriod(start=g.starts_at.astimezone(_KST).date(), end=end),
+            period=ProcessingPeriod(start=korean_date(g.starts_at), end=last_day(g.ends_at)),
             state=g.state(now),
-            destroyed=destroyed,
-            keep_until=_plus_years(destroyed.astimezone(_KST).date() if destroyed else end, _KEEP_YEARS),
+            destroyed=g.destroyed_at(now),
+            keep_until=g.keep_record_until(now),
         )
 
 
@@ -343,7 +323,7 @@ def create_access_request(
         columns=body.columns,
         org=body.org or None,
     )
-    return AccessRequestRead.of(req, _today())
+    return AccessRequestRead.of(req, korean_today())
 
 
 @router.get(
@@ -359,7 +339,7 @@ def list_access_requests(
     status: str | None = Query(None, json_schema_extra={"enum": _STATUSES}),
 ) -> list[AccessRequestRead]:
     found = services.access.list_requests(actor, box=box, status=status or None)
-    today = _today()
+    today = korean_today()
     return [AccessRequestRead.of(r, today) for r in found]
 
 
@@ -370,7 +350,7 @@ def list_access_requests(
     summary="Pending requests per owner organisation of yours: overdue first",
 )
 def access_board(services: ServicesDep, actor: ActorDep) -> list[AccessBoardRead]:
-    today = _today()
+    today = korean_today()
     return [AccessBoardRead.of(b, today) for b in services.access.board(actor, today)]
 
 
@@ -381,7 +361,7 @@ def access_board(services: ServicesDep, actor: ActorDep) -> list[AccessBoardRead
     summary="One request (its requester and the owner organisation's members)",
 )
 def get_access_request(request_id: int, services: ServicesDep, actor: ActorDep) -> AccessRequestRead:
-    return AccessRequestRead.of(services.access.get_request(actor, request_id), _today())
+    return AccessRequestRead.of(services.access.get_request(actor, request_id), korean_today())
 
 
 @router.post(
@@ -391,7 +371,7 @@ def get_access_request(request_id: int, services: ServicesDep, actor: ActorDep) 
     summary="Withdraw a pending request (its requester)",
 )
 def withdraw_access_request(request_id: int, services: ServicesDep, actor: ActorDep) -> AccessRequestRead:
-    return AccessRequestRead.of(services.access.withdraw(actor, request_id), _today())
+    return AccessRequestRead.of(services.access.withdraw(actor, request_id), korean_today())
 
 
 @router.post(
@@ -414,7 +394,7 @@ def decide_access_request(
         reason=body.reason,
         ends_on=body.ends_on or None,
     )
-    return AccessRequestRead.of(decided, _today())
+    return AccessRequestRead.of(decided, korean_today())
 
 
 # -- grants ------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ its files land only inside an agreement, each recorded as a transfer.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
@@ -208,8 +208,15 @@ def delete_source(name: str, services: ServicesDep, actor: ActorDep) -> Response
 
 
 @router.post("/{name}/run", response_model=HarvestRunRead, status_code=202, summary="Run a harvest now")
-def run_source(name: str, services: ServicesDep, actor: ActorDep) -> HarvestRunRead:
-    return HarvestRunRead.of(services.harvest.run_source(actor, name))
+def run_source(
+    name: str,
+    services: ServicesDep,
+    actor: ActorDep,
+    restore: Annotated[
+        bool, Query(description="Also harvest again the datasets deleted here (skipped otherwise).")
+    ] = False,
+) -> HarvestRunRead:
+    return HarvestRunRead.of(services.harvest.run_source(actor, name, restore=restore))
 
 
 @router.get("/{name}/runs", response_model=list[HarvestRunRead], summary="Recent runs, newest first")

@@ -191,7 +191,7 @@ async def _handle(request: Request, name: str, version: int) -> Response:
                 f"JSON Error: Invalid request. Please use POST method for {name}",
             )
         services: Services = request.app.state.services
-        actor = await run_in_threadpool(get_actor, request, services)
+        actor = await get_actor(request, services)
         _check_upload_size(request, services, actor, writes=not side_effect_free)
         params, upload = await _params(request, services)
         params.pop("callback", None)

@@ -10,15 +10,15 @@ the pages only offer the forms a user could use, and a mistake comes back beside
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hubcity.domain.accounts import Actor, Org, Role
-from hubcity.domain.grants import TRANSFORMS, AccessRequest, Grant, filter_text
+from hubcity.domain.grants import TRANSFORMS, AccessRequest, filter_text
+from hubcity.domain.koreatime import KST, korean_today, last_day
 from hubcity.errors import AuthenticationFailed, FieldError, InvalidInput, NotFound
 from hubcity.web.api.access import AccessBoardRead, AccessRequestRead, GrantRead
 from hubcity.web.deps import ActorDep, ServicesDep, check_csrf
@@ -29,7 +29,6 @@ __all__ = ["router"]
 
 router = APIRouter()
 
-KST = ZoneInfo("Asia/Seoul")
 _REQUEST_FIELDS = ("dataset", "purpose", "columns", "ends_on", "org")
 _DECISION_FIELDS = ("decision", "columns", "row_filter", "ends_on", "reason")
 Errors = dict[str, tuple[str, str]]
@@ -173,11 +172,6 @@ MESSAGES.update(
 
 
 # -- helpers -----------------------------------------------------------------------------------
-def _today() -> date:
-    """The legal deadline counts days in Korea."""
-    return datetime.now(KST).date()
-
-
 def _signed_in(request: Request, actor: Actor) -> RedirectResponse | None:
     """Pages of one's own requests need a user: the browser goes to the login form, JSON gets 401."""
     if actor.authenticated:
@@ -226,18 +220,13 @@ def _split(text: str) -> list[str]:
     return [p.strip() for p in text.replace("\n", ",").split(",") if p.strip()]
 
 
-def _last_day(grant: Grant) -> date:
-    """A grant ends at the first instant after its last day (in Korea): show that day."""
-    return (grant.ends_at.astimezone(KST) - timedelta(microseconds=1)).date()
-
-
 # -- lists -------------------------------------------------------------------------------------
 @router.get("/access", name="access")
 def access_list(request: Request, services: ServicesDep, actor: ActorDep, box: str = "mine") -> Response:
     if (login := _signed_in(request, actor)) is not None:
         return login
     box = box if box in ("mine", "decide") else "mine"
-    today = _today()
+    today = korean_today()
     found = services.access.list_requests(actor, box=box)
     # the open ones first, the most urgent on top; then the decided ones, newest first
     items = sorted((r for r in found if r.status.open), key=lambda r: (r.due_on, r.id))
@@ -251,7 +240,7 @@ def access_list(request: Request, services: ServicesDep, actor: ActorDep, box: s
 def access_board(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
     if (login := _signed_in(request, actor)) is not None:
         return login
-    today = _today()
+    today = korean_today()
     boards = services.access.board(actor, today)
     data = [AccessBoardRead.of(b, today) for b in boards]
     return render(request, "access/board.html", {"boards": boards, "today": today}, actor=actor, data=data)
@@ -313,7 +302,7 @@ def _form_page(
 
 
 def _default_values(dataset: str = "") -> dict[str, Any]:
-    return {"dataset": dataset, "ends_on": (_today() + timedelta(days=365)).isoformat(), "columns": []}
+    return {"dataset": dataset, "ends_on": (korean_today() + timedelta(days=365)).isoformat(), "columns": []}
 
 
 def _submit(
@@ -458,7 +447,7 @@ def _detail_page(
     general: list[tuple[str, str]] | None = None,
     status: int = 200,
 ) -> Response:
-    today = _today()
+    today = korean_today()
     decide = req.status.open and _may_decide(actor, req.owner_org_id)
     columns = _decision_columns(services, actor, req) if decide else []
     known = {c["name"] for c in columns}
@@ -487,7 +476,7 @@ def _detail_page(
         "unknown": [c for c in req.columns if c not in known] if decide else [],
         "transforms": TRANSFORMS,
         "grant": grant,
-        "grant_last_day": _last_day(grant) if grant else None,
+        "grant_last_day": last_day(grant.ends_at) if grant else None,
         "now": datetime.now(KST),
         "values": values or defaults,
         "errors": errors or {},
@@ -581,7 +570,7 @@ def access_grants(request: Request, services: ServicesDep, actor: ActorDep) -> R
         "mine": mine,
         "given": given,
         "now": now,
-        "last_day": _last_day,
+        "last_day": lambda g: last_day(g.ends_at),
         "filter_text": filter_text,
         "may_revoke": lambda g: _may_decide(actor, g.owner_org_id),
     }

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from hubcity.domain.accounts import ORG_KIND_LABELS, OrgKind
 from hubcity.domain.datasets import LICENCES, THEMES, UPDATE_CYCLES
 
-__all__ = ["LANGS", "MESSAGES", "FIELD_HINTS", "Lang", "label", "request_lang", "t"]
+__all__ = ["FIELD_HINTS", "HARVEST_FIELD_HINTS", "LANGS", "MESSAGES", "Lang", "label", "request_lang", "t"]
 
 Lang = Literal["ko", "en"]
 LANGS: tuple[Lang, ...] = ("ko", "en")
@@ -557,6 +557,98 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "type.timestamp": ("일시", "timestamp"),
     "type.boolean": ("참/거짓", "boolean"),
     # misc
+    # harvesting (web/ui/harvest.py)
+    "harvest.title": ("수집(하베스팅)", "Harvesting"),
+    "harvest.intro": (
+        "다른 CKAN 포털과 DCAT 카탈로그에서 데이터셋 메타데이터(원하면 파일까지)를 정해진 주기로 가져옵니다. "
+        "원본은 이 화면, API(/api/v1/harvest/sources)나 `hubcity harvest add`로 추가하고 바꿉니다.",
+        "Imports dataset metadata (and files, when asked) from other CKAN portals and DCAT catalogues on a "
+        "schedule. Add and change sources here, through the API (/api/v1/harvest/sources) or with "
+        "`hubcity harvest add`.",
+    ),
+    "harvest.none": ("관리하는 수집 원본이 없습니다.", "You manage no harvest sources."),
+    "harvest.col_name": ("원본", "Source"),
+    "harvest.col_kind": ("종류", "Kind"),
+    "harvest.col_org": ("대상 기관", "Target organisation"),
+    "harvest.col_schedule": ("주기", "Schedule"),
+    "harvest.col_last": ("마지막 실행", "Last run"),
+    "harvest.col_actions": ("작업", "Actions"),
+    "harvest.every_hours": ("{n}시간마다", "every {n} h"),
+    "harvest.manual": ("수동", "by hand"),
+    "harvest.disabled": ("중지됨", "disabled"),
+    "harvest.files": ("파일 포함", "with files"),
+    "harvest.run_now": ("지금 실행", "Run now"),
+    "harvest.runs": ("최근 실행", "Recent runs"),
+    "harvest.changes": ("변경 기록", "Change log"),
+    "harvest.col_change": ("변경", "Change"),
+    "harvest.col_dataset": ("데이터셋", "Dataset"),
+    "harvest.col_diff": ("바뀐 항목", "Changed fields"),
+    "harvest.no_changes": ("기록이 없습니다.", "Nothing recorded."),
+    "harvest.transfer_details": (
+        "협력기관 전송 기록: 요청 담당자 {official} · 사건·문서번호 {case}",
+        "Recorded on each transfer from the partner: requesting official {official} · case {case}",
+    ),
+    "harvest.new": ("수집 원본 추가", "Add a harvest source"),
+    "harvest.edit": ("수집 원본 수정", "Change the harvest source"),
+    "harvest.edit_one": ("수정", "Change"),
+    "harvest.save": ("저장", "Save"),
+    "harvest.deleted": (
+        "수집 원본 '{name}'을(를) 삭제했습니다. 수집한 데이터셋은 그대로 남습니다.",
+        "The harvest source '{name}' was removed. The datasets it harvested stay.",
+    ),
+    "harvest.delete": ("원본 삭제", "Remove the source"),
+    "harvest.delete_help": (
+        "원본과 실행 기록을 지웁니다. 이 원본에서 수집한 데이터셋은 일반 데이터셋으로 남습니다.",
+        "Removes the source and its runs. The datasets harvested from it stay, as ordinary datasets.",
+    ),
+    "harvest.f_name": ("원본 이름", "Source name"),
+    "harvest.f_name_help": (
+        "영문 소문자·숫자·'-'로 40자 이내. 수집한 데이터셋은 '<원본 이름>--<원격 이름>'이 되며, "
+        "나중에 바꿀 수 없습니다.",
+        "Lowercase letters, digits and '-', up to 40. Harvested datasets are named '<source>--<upstream "
+        "name>'; it cannot be changed later.",
+    ),
+    "harvest.f_title": ("제목", "Title"),
+    "harvest.f_kind": ("종류", "Kind"),
+    "harvest.kind_ckan": ("CKAN 포털 (Action API)", "CKAN portal (Action API)"),
+    "harvest.kind_dcat": (
+        "DCAT 카탈로그 (Turtle, RDF/XML, JSON-LD)",
+        "DCAT catalogue (Turtle, RDF/XML, JSON-LD)",
+    ),
+    "harvest.f_url": ("주소(URL)", "Address (URL)"),
+    "harvest.f_url_help": (
+        "CKAN은 포털 주소(https://data.example.go.kr), DCAT은 카탈로그 문서 주소(…/catalog.ttl). "
+        "내부망 주소는 운영자가 허용한 경우에만 수집합니다.",
+        "CKAN: the portal's address (https://data.example.go.kr); DCAT: the catalogue document "
+        "(…/catalog.ttl). Internal addresses are harvested only when the operator allows them.",
+    ),
+    "harvest.f_org": ("대상 기관", "Target organisation"),
+    "harvest.f_org_help": (
+        "수집한 데이터셋을 소유할 기관입니다. 관리자로 있는 기관만 고를 수 있습니다.",
+        "The organisation that will own the harvested datasets: one you administer.",
+    ),
+    "harvest.partner": ("협력기관", "partner"),
+    "harvest.f_schedule": ("실행 주기 (시간)", "Schedule (hours)"),
+    "harvest.f_schedule_help": ("0이면 수동으로만 실행합니다.", "0 runs it only by hand."),
+    "harvest.f_fetch_files": ("파일도 내려받아 새 버전으로 등록", "Also download the files as new versions"),
+    "harvest.f_filter_org": ("원격 기관 필터 (CKAN)", "Upstream organisation filter (CKAN)"),
+    "harvest.f_filter_q": ("검색어 필터 (CKAN)", "Search filter (CKAN)"),
+    "harvest.f_enabled": ("예약 실행 사용", "Scheduled runs enabled"),
+    "harvest.f_transfer": ("협력기관 전송 기록", "Transfers from a partner"),
+    "harvest.f_transfer_help": (
+        "대상 기관이 협력기관이면 필수입니다: 수집한 파일마다 요청 담당자와 사건·문서번호를 "
+        "전송 기록에 남깁니다.",
+        "Required when the target organisation is a partner institution: each file harvested is recorded "
+        "as a transfer with the requesting official and the case or document number.",
+    ),
+    "harvest.f_official": ("요청 담당자", "Requesting official"),
+    "harvest.f_case_no": ("사건·문서번호", "Case or document number"),
+    "harvest.choose": ("선택하세요", "Choose"),
+    "ds.harvested_from": ("수집 출처", "Harvested from"),
+    "ds.deleted_upstream": (
+        "원본 포털에서 삭제되어 공개를 중단했습니다.",
+        "Deleted on the source portal; no longer published here.",
+    ),
     "misc.yes": ("예", "Yes"),
     "misc.no": ("아니요", "No"),
     "misc.none": ("—", "—"),
@@ -580,6 +672,35 @@ FIELD_HINTS: dict[str, tuple[str, str]] = {
     "temporal_end": ("날짜를 YYYY-MM-DD 형식으로 입력하세요.", "Enter a date as YYYY-MM-DD."),
     "contact_email": ("이메일은 320자 이내입니다.", "The e-mail has up to 320 characters."),
     "contact_phone": ("전화번호는 50자 이내입니다.", "The phone number has up to 50 characters."),
+}
+
+# Korean explanations for the harvest source form's fields, shown above the validator's English message.
+HARVEST_FIELD_HINTS: dict[str, tuple[str, str]] = {
+    "name": (
+        "원본 이름은 영문 소문자나 숫자로 시작하고 영문 소문자, 숫자, '-'만 쓸 수 있습니다 (40자 이내).",
+        "The name starts with a lowercase letter or digit and uses only lowercase letters, digits and '-'.",
+    ),
+    "title": ("제목은 200자 이내입니다.", "The title has up to 200 characters."),
+    "kind": ("CKAN과 DCAT 중 하나를 고르세요.", "Choose CKAN or DCAT."),
+    "url": ("http:// 또는 https://로 시작하는 주소를 쓰세요.", "Give an http:// or https:// address."),
+    "org": ("대상 기관을 고르세요.", "Choose the target organisation."),
+    "schedule_hours": (
+        "실행 주기는 0(수동)부터 8760까지의 시간 수입니다.",
+        "The schedule is a number of hours from 0 (by hand) to 8760.",
+    ),
+    "filter_org": (
+        "원격 기관 필터는 100자 이내입니다.",
+        "The upstream organisation has up to 100 characters.",
+    ),
+    "filter_q": ("검색어 필터는 500자 이내입니다.", "The search filter has up to 500 characters."),
+    "official": (
+        "요청 담당자는 한 줄로 100자 이내입니다.",
+        "The official fits on one line, up to 100 characters.",
+    ),
+    "case_no": (
+        "사건·문서번호는 한 줄로 100자 이내입니다.",
+        "The case number fits on one line, up to 100 characters.",
+    ),
 }
 
 

@@ -9,7 +9,7 @@ page links there.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from starlette.requests import Request
 
 from hubcity import __version__
 from hubcity.domain.accounts import ANONYMOUS, Actor
+from hubcity.domain.koreatime import KST
 from hubcity.web.deps import csrf_token
 from hubcity.web.ui.i18n import Lang, label, request_lang, t
 
@@ -30,7 +31,6 @@ __all__ = ["TEMPLATES_DIR", "STATIC_DIR", "render", "render_error", "url_with", 
 _HERE = Path(__file__).resolve().parent
 TEMPLATES_DIR = _HERE / "templates"
 STATIC_DIR = _HERE / "static"
-KST = timezone(timedelta(hours=9), "KST")
 
 
 def _num(value: Any) -> str:
