@@ -52,7 +52,8 @@ from hubcity.services.evidence import EvidenceService
 from hubcity.services.harvest import HarvestService
 from hubcity.services.notices import NoticeService
 from hubcity.services.personal import PersonalDataService
-from hubcity.services.query import QueryQuota, QueryService
+from hubcity.services.query import QueryService
+from hubcity.services.quota import QueryQuota
 from hubcity.services.requests import RequestService
 from hubcity.services.resources import ResourceService
 from hubcity.services.search import SearchIndexer
@@ -178,7 +179,7 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
     audit = AuditService(
         SqlAuditLog(engine), store, audit_key(settings.secret_key.get_secret_value(), explicit_key)
     )
-    accounts = AccountService(store, audit=audit)
+    accounts = AccountService(store, audit=audit, tokens_per_user=settings.query.tokens_per_user)
     access = AccessService(
         store=SqlGrantStore(make_sessionmaker(engine)),
         meta=store,
@@ -211,7 +212,9 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
     limits = IngestLimits(
         max_columns=settings.ingest.max_columns, max_field_bytes=settings.ingest.max_field_mb * 1024 * 1024
     )
-    quota = QueryQuota(settings.query.rate_per_minute, shared=_shared_rates(settings))
+    quota = QueryQuota(
+        settings.query.rate_per_minute, shared=_shared_rates(settings), per_day=settings.query.quota_per_day
+    )
     resources = ResourceService(
         quota=quota,
         store=store,

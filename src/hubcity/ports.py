@@ -451,6 +451,16 @@ class SharedRates(Protocol):
         counts cannot be reached (the caller then counts in its own process)."""
         ...
 
+    def take(self, scope: str, caller: str, limit: int, period: str, ttl: timedelta) -> bool | None:
+        """Count one use of ``caller`` in ``scope`` for ``period`` (e.g. a day): True when it was
+        within ``limit`` (and counted), False when the limit is used up; None when unreachable.
+        The count is forgotten ``ttl`` after its first use."""
+        ...
+
+    def used(self, scope: str, caller: str, period: str) -> int | None:
+        """How many uses ``caller`` counted in ``scope`` for ``period``; None when unreachable."""
+        ...
+
 
 class NoticeStore(Protocol):
     """Users' inboxes and the mail outbox (one transaction per call)."""

@@ -98,13 +98,31 @@ class QuerySettings(BaseModel):
     )
     rate_per_minute: dict[str, int] = Field(
         default_factory=lambda: {"anonymous": 60, "member": 300, "editor": 600, "admin": 600, "sysadmin": 0},
-        description="Queries (SQL, filtered rows, aggregates) per minute by role; 0 = no limit. "
-        "Anonymous callers are counted per client address, signed-in ones per user.",
+        description="Queries (SQL, filtered rows, aggregates, CKAN datastore actions) per minute by role; "
+        "0 = no limit. A call with an API token counts against that token, a browser session against "
+        "its user, an anonymous caller against its client address.",
+    )
+    quota_per_day: dict[str, int] = Field(
+        default_factory=lambda: {
+            "anonymous": 10_000,
+            "member": 100_000,
+            "editor": 200_000,
+            "admin": 200_000,
+            "sysadmin": 0,
+        },
+        description="Queries per Korean day by role, counted like rate_per_minute (per token, user or "
+        "address) and renewed at midnight KST; 0 = no quota. GET /api/v1/quota shows a caller's use.",
+    )
+    tokens_per_user: int = Field(
+        20,
+        ge=1,
+        description="Most active API tokens one user may hold (quotas count per token, so this bounds "
+        "what one user can ask for in a day).",
     )
     rate_redis_url: str = Field(
         "",
         description="Redis URL (redis://host:6379/0) where every process of the installation counts "
-        "the query rate limits together; empty = each process counts in its own memory.",
+        "the query rate limits and daily quotas together; empty = each process counts in its own memory.",
     )
 
 

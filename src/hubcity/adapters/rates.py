@@ -11,6 +11,9 @@ address, and expire with their window.
 When Redis cannot be reached, :meth:`RedisRates.hit` answers None and the caller counts in the
 process's own memory instead (``QueryQuota``), so a limit still holds, per process, and no request
 fails because of the limiter; a warning is logged once a minute at most.
+
+Daily quotas are plain counters, one per caller and Korean day, incremented only while under the
+quota (one Lua script) and expiring a day after the period ends.
 """
 
 from __future__ import annotations
@@ -44,6 +47,20 @@ local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)
 """
 
+# KEYS[1]: the caller's count for one period; ARGV: limit, seconds to keep it. Returns the new count
+# when the use was within the limit (and counted), else -1.
+_PERIOD_COUNT = """
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n >= tonumber(ARGV[1]) then
+  return -1
+end
+n = redis.call('INCR', KEYS[1])
+if n == 1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+return n
+"""
+
 
 class RedisRates:
     """Sliding-window counts in Redis under ``prefix``; ``secret`` keys the callers' hashes."""
@@ -55,6 +72,7 @@ class RedisRates:
         self.prefix = prefix
         self._client = redis.Redis.from_url(url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s)
         self._script = self._client.register_script(_SLIDING_WINDOW)
+        self._count = self._client.register_script(_PERIOD_COUNT)
         self._salt = hmac.new(secret.encode("utf-8"), b"hubcity rate keys", hashlib.sha256).digest()
         self._warned = 0.0
 
@@ -69,12 +87,35 @@ class RedisRates:
         try:
             wait_ms = self._script(keys=[self.key(scope, caller)], args=[window_ms, limit, uuid.uuid4().hex])
         except redis.RedisError as exc:
-            now = time.monotonic()
-            if now - self._warned > 60:
-                self._warned = now
-                log.warning("rate limits counted per process: Redis at %s cannot answer (%s)", self.url, exc)
+            self._warn(exc)
             return None
         return int(wait_ms) / 1000
+
+    def take(self, scope: str, caller: str, limit: int, period: str, ttl: timedelta) -> bool | None:
+        """Count one use of ``caller`` in ``scope`` for ``period``: True within ``limit``, False when
+        it is used up, None when Redis cannot answer. The count expires ``ttl`` after its first use."""
+        try:
+            n = self._count(
+                keys=[self.key(f"{scope}:{period}", caller)], args=[limit, max(1, int(ttl.total_seconds()))]
+            )
+        except redis.RedisError as exc:
+            self._warn(exc)
+            return None
+        return int(n) >= 0
+
+    def used(self, scope: str, caller: str, period: str) -> int | None:
+        try:
+            n: bytes | None = self._client.get(self.key(f"{scope}:{period}", caller))  # type: ignore[assignment]
+        except redis.RedisError as exc:
+            self._warn(exc)
+            return None
+        return int(n) if n is not None else 0
+
+    def _warn(self, exc: Exception) -> None:
+        now = time.monotonic()
+        if now - self._warned > 60:
+            self._warned = now
+            log.warning("rate limits counted per process: Redis at %s cannot answer (%s)", self.url, exc)
 
     def close(self) -> None:
         self._client.close()

@@ -136,6 +136,7 @@ class Actor:
     granted: frozenset[int] = (
         frozenset()
     )  # datasets they (or an organisation of theirs) hold an active grant on
+    token_id: int | None = None  # the API token the request came with, if any
 
     @property
     def authenticated(self) -> bool:

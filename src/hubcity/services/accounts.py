@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -50,9 +51,12 @@ def _check_password(password: str) -> None:
 
 
 class AccountService:
-    def __init__(self, store: MetadataStore, audit: AuditService | None = None) -> None:
+    def __init__(
+        self, store: MetadataStore, audit: AuditService | None = None, *, tokens_per_user: int = 20
+    ) -> None:
         self.store = store
         self.audit = audit
+        self.tokens_per_user = tokens_per_user
         self._hasher = PasswordHasher()
         self._dummy_hash = self._hasher.hash("not-a-real-password")
         # adds the datasets an actor holds grants on (attached by the bootstrap)
@@ -252,8 +256,19 @@ class AccountService:
             raise _invalid(
                 "expires_days", "만료일은 1일 이상이어야 합니다.", "expires_days must be positive."
             )
+        now = datetime.now(UTC)
+        active = sum(1 for t in self.store.list_tokens(user_id) if t.is_active(now))
+        if active >= self.tokens_per_user:
+            # quotas count per token: an unbounded number of tokens would make them meaningless
+            raise _invalid(
+                "name",
+                f"활성 API 토큰은 한 사용자당 {self.tokens_per_user}개까지입니다. 쓰지 않는 토큰을 폐기한 뒤 "
+                "다시 만드세요.",
+                f"A user may hold at most {self.tokens_per_user} active API tokens; revoke one you no "
+                "longer use and try again.",
+            )
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        expires_at = datetime.now(UTC) + timedelta(days=expires_days) if expires_days else None
+        expires_at = now + timedelta(days=expires_days) if expires_days else None
         token = self.store.create_token(
             user_id=user_id,
             name=name.strip(),
@@ -279,7 +294,7 @@ class AccountService:
             raise AuthenticationFailed("API 토큰의 사용자가 비활성입니다.", "The token's user is not active.")
         if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
             self.store.touch_token(token.id, now)
-        return actor
+        return replace(actor, token_id=token.id)  # quotas count per token
 
     def list_tokens(self, actor: Actor) -> list[ApiToken]:
         if actor.user_id is None:

@@ -10,15 +10,13 @@ the sandbox, so it does not exist for them: no name, no count, no message.
 
 from __future__ import annotations
 
-import math
 import threading
-import time
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from hubcity.domain.accounts import Actor, Role
+from hubcity.domain.accounts import Actor
 from hubcity.domain.datasets import Dataset, Resource, Version, can_read
 from hubcity.domain.query import BoundTable, QueryResult, SavedQuery, TableRef
 from hubcity.errors import (
@@ -27,15 +25,14 @@ from hubcity.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
-    TooManyRequests,
 )
-from hubcity.ports import DatasetFilter, Lake, MetadataStore, SharedRates, SqlEngine
+from hubcity.ports import DatasetFilter, Lake, MetadataStore, SqlEngine
 from hubcity.services.access import AccessService
 from hubcity.services.audit import AuditService
 from hubcity.services.catalog import CatalogService
-from hubcity.services.requests import RateLimiter
+from hubcity.services.quota import QueryQuota
 
-__all__ = ["QueryQuota", "QueryService", "TableInfo"]
+__all__ = ["QueryService", "TableInfo"]
 
 
 @dataclass(frozen=True)
@@ -66,59 +63,6 @@ def _parse_pin(text: str) -> tuple[int | None, datetime | None]:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return None, when
-
-
-class QueryQuota:
-    """Queries per minute for each caller, the limit set per role (0 = none).
-
-    Signed-in callers count per user (every token of theirs together), anonymous ones per client
-    address, kept only as a keyed hash. With ``shared`` (Redis) every process of the installation
-    counts together; without it, or while it cannot be reached, each process counts in memory.
-    """
-
-    WINDOW = timedelta(minutes=1)
-
-    def __init__(self, per_minute: dict[str, int], shared: SharedRates | None = None) -> None:
-        self.per_minute = dict(per_minute)
-        self.shared = shared
-        self._limiters = {role: RateLimiter(n, self.WINDOW) for role, n in self.per_minute.items() if n > 0}
-
-    @staticmethod
-    def role_of(actor: Actor) -> str:
-        if actor.sysadmin:
-            return "sysadmin"
-        if not actor.authenticated:
-            return "anonymous"
-        roles = set(actor.roles.values())
-        for role in (Role.ADMIN, Role.EDITOR):
-            if role in roles:
-                return str(role)
-        return "member"
-
-    def check(self, actor: Actor, client: str | None) -> None:
-        """Count one query; over the limit, TooManyRequests with the seconds to wait."""
-        role = self.role_of(actor)
-        limiter = self._limiters.get(role)
-        if limiter is None:
-            return
-        caller = f"user:{actor.user_id}" if actor.authenticated else f"addr:{client or '-'}"
-        limit = self.per_minute[role]
-        wait: float | None = None
-        if self.shared is not None:
-            wait = self.shared.hit(f"query:{role}", caller, limit, self.WINDOW)
-        if wait is None:  # counted in this process
-            key = limiter.key(caller)
-            now = time.monotonic()
-            wait = 0.0 if limiter.allowed(key, now) else max(0.001, limiter.retry_after(key, now))
-            if not wait:
-                limiter.hit(key, now)
-        if wait > 0:
-            seconds = max(1, math.ceil(wait))
-            raise TooManyRequests(
-                f"쿼리가 너무 잦습니다(분당 {limit}회까지). {seconds}초 뒤에 다시 시도하세요.",
-                f"Too many queries (at most {limit} a minute); try again in {seconds} s.",
-                retry_after=seconds,
-            )
 
 
 class QueryService:

@@ -36,7 +36,7 @@ from hubcity.services.access import AccessService
 from hubcity.services.audit import AuditService
 from hubcity.services.catalog import CatalogService, Channel
 from hubcity.services.personal import PersonalDataService
-from hubcity.services.query import QueryQuota
+from hubcity.services.quota import QueryQuota
 
 __all__ = ["ExportFile", "ResourceService", "RowsPage", "UploadRequest", "resource_slug"]
 

@@ -139,7 +139,7 @@ def test_aggregate(client: TestClient, parking: dict[str, Any]) -> None:
 def test_query_rate_is_limited_per_role_with_retry_after(
     client: TestClient, services: Services, parking: dict[str, Any]
 ) -> None:
-    from hubcity.services.query import QueryQuota
+    from hubcity.services.quota import QueryQuota
 
     quota = QueryQuota({"anonymous": 2, "member": 5, "editor": 3, "admin": 3, "sysadmin": 0})
     services.query.quota = services.resources.quota = quota

@@ -1,10 +1,10 @@
-"""/api/v1/me, /api/v1/users, /api/v1/tokens."""
+"""/api/v1/me, /api/v1/users, /api/v1/tokens, /api/v1/quota."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from hubcity.web.api.schemas import TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead
+from hubcity.web.api.schemas import QuotaRead, TokenCreate, TokenCreated, TokenRead, UserCreate, UserRead
 from hubcity.web.deps import ActorDep, ServicesDep, UserDep
 
 router = APIRouter(tags=["accounts"])
@@ -38,3 +38,16 @@ def create_token(body: TokenCreate, services: ServicesDep, actor: UserDep) -> To
 def revoke_token(token_id: int, services: ServicesDep, actor: UserDep) -> Response:
     services.accounts.revoke_token(actor, token_id)
     return Response(status_code=204)
+
+
+@router.get(
+    "/quota",
+    response_model=QuotaRead,
+    summary="My query limits and what I used today",
+    description="The caller's queries per minute and per Korean day (SQL, filtered rows, aggregates, "
+    "CKAN datastore actions), counted per API token, per signed-in user or per client address. "
+    "Asking does not count as a query.",
+)
+def quota(request: Request, services: ServicesDep, actor: ActorDep) -> QuotaRead:
+    client = request.client.host if request.client else None
+    return QuotaRead.of(services.resources.quota.status(actor, client))

@@ -12,6 +12,7 @@ from hubcity.domain.accounts import ORG_KIND_LABELS, ApiToken, Org, User
 from hubcity.domain.datasets import LICENCES, THEMES, Dataset, Resource, Version
 from hubcity.domain.jobs import Job
 from hubcity.domain.query import SavedQuery
+from hubcity.services.quota import QuotaStatus
 
 __all__ = [
     "DatasetCreate",
@@ -128,6 +129,28 @@ class TokenRead(BaseModel):
     @classmethod
     def of(cls, token: ApiToken) -> TokenRead:
         return cls(**{k: getattr(token, k) for k in cls.model_fields})
+
+
+class QuotaRead(BaseModel):
+    role: str = Field(description="Whose limits apply: anonymous, member, editor, admin or sysadmin.")
+    counted_per: str = Field(description="token, user (a browser session) or address (anonymous).")
+    per_minute: int = Field(description="Queries allowed in any minute; 0 = no limit.")
+    per_day: int = Field(description="Queries allowed per Korean day; 0 = no quota.")
+    used_today: int = Field(description="Queries counted today (Korean time) while a daily quota applies.")
+    remaining_today: int | None = Field(description="What is left of today's quota; null without one.")
+    resets_at: datetime = Field(description="When the daily quota renews: the next midnight in Korea.")
+
+    @classmethod
+    def of(cls, status: QuotaStatus) -> QuotaRead:
+        return cls(
+            role=status.role,
+            counted_per=status.counted_per,
+            per_minute=status.per_minute,
+            per_day=status.per_day,
+            used_today=status.used_today,
+            remaining_today=status.remaining_today,
+            resets_at=status.resets_at,
+        )
 
 
 class TokenCreated(TokenRead):

@@ -120,6 +120,7 @@ class Call:
     base_url: str  # e.g. "http://127.0.0.1:8000", no trailing slash
     action: str = ""
     upload: Upload | None = None
+    client: str | None = None  # the caller's address, a rate-limit key only (hashed, never stored)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     # -- typed access to the parameters (GET values are strings, JSON values are typed) ----

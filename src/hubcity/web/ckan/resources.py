@@ -224,6 +224,7 @@ def datastore_search(call: Call) -> dict[str, Any]:
             offset=offset,
         ),
         row_cap=row_cap,
+        client=call.client,
     )
     names = [str(c["name"]) for c in page.columns]
     records: list[Any] = page.rows
@@ -275,7 +276,9 @@ def _sql_type(duck: str) -> str:
 def datastore_search_sql(call: Call) -> dict[str, Any]:
     """One read-only SELECT in the SQL sandbox; a resource's table is its id (``"42"``)."""
     sql = call.require("sql")
-    result = call.services.query.run(call.actor, sql, max_rows=call.services.settings.query.row_limit)
+    result = call.services.query.run(
+        call.actor, sql, max_rows=call.services.settings.query.row_limit, client=call.client
+    )
     return {
         "sql": sql,
         "fields": [{"id": c["name"], "type": _sql_type(str(c.get("type", "")))} for c in result.columns],

@@ -21,7 +21,7 @@ from starlette.datastructures import UploadFile
 
 from hubcity.bootstrap import Services
 from hubcity.domain.accounts import Actor
-from hubcity.errors import PermissionDenied, PlatformError
+from hubcity.errors import PermissionDenied, PlatformError, TooManyRequests
 from hubcity.web.ckan import datasets, resources, site
 from hubcity.web.ckan.protocol import Call, CkanError, Upload, error_for
 from hubcity.web.deps import get_actor
@@ -195,11 +195,22 @@ async def _handle(request: Request, name: str, version: int) -> Response:
         _check_upload_size(request, services, actor, writes=not side_effect_free)
         params, upload = await _params(request, services)
         params.pop("callback", None)
-        call = Call(services=services, actor=actor, params=params, base_url=base, action=name, upload=upload)
+        call = Call(
+            services=services,
+            actor=actor,
+            params=params,
+            base_url=base,
+            action=name,
+            upload=upload,
+            client=request.client.host if request.client else None,
+        )
         result = await run_in_threadpool(action, call)
     except (CkanError, PlatformError) as exc:
         status, error = error_for(exc)
-        return _json(status, {**envelope, "success": False, "error": error})
+        response = _json(status, {**envelope, "success": False, "error": error})
+        if isinstance(exc, TooManyRequests) and exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except Exception:
         log.exception("CKAN action %s failed", name)
         error = {"__type": "Internal Server Error", "message": "Internal Server Error (서버 내부 오류)"}

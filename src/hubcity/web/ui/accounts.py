@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -103,7 +104,19 @@ def _tokens_page(
         (tok, "revoked" if tok.revoked_at else ("active" if tok.is_active(now) else "expired"))
         for tok in tokens
     ]
-    context = {"tokens": rows, "created": created, "error": error, "user": user}
+    # the limits of the user's role, and what each token used today (quotas count per token)
+    quota = services.resources.quota
+    used = {tok.id: quota.status(replace(actor, token_id=tok.id), None).used_today for tok in tokens}
+    per_minute, per_day = quota.limits(actor)
+    context = {
+        "tokens": rows,
+        "created": created,
+        "error": error,
+        "user": user,
+        "used": used,
+        "per_minute": per_minute,
+        "per_day": per_day,
+    }
     data: dict[str, object] = {"user": UserRead.of(user), "tokens": [TokenRead.of(tok) for tok in tokens]}
     if created is not None:
         data["created"] = created

@@ -444,6 +444,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tokens.revoke": ("폐기", "Revoke"),
     "tokens.none": ("토큰이 없습니다.", "No tokens yet."),
     "tokens.never": ("없음", "never"),
+    "tokens.used_today": ("오늘 쿼리", "Queries today"),
+    "tokens.quota": (
+        "쿼리(SQL, 행 조회, 집계, CKAN datastore)는 토큰마다 따로 셉니다. 분당 {per_minute}회, "
+        "하루 {per_day}회(한국 시간 자정에 다시 채워짐)를 넘으면 429와 Retry-After로 답합니다.",
+        "Queries (SQL, rows, aggregates, CKAN datastore) count per token. Beyond {per_minute} a minute or "
+        "{per_day} a day (renewed at midnight Korean time) the API answers 429 with Retry-After.",
+    ),
+    "tokens.unlimited": ("제한 없이", "any number"),
+    "tokens.quota_none": ("이 역할의 쿼리에는 횟수 제한이 없습니다.", "Queries of your role have no limits."),
     # citizens' data requests (공공데이터 제공신청)
     "req.board_title": ("데이터 제공신청", "Data requests"),
     "req.board_intro": (
