@@ -44,7 +44,7 @@ import sqlite3
 import statistics
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -554,10 +554,82 @@ def run(args: argparse.Namespace) -> int:
                     {**typo, "got": answer.suggestion, "ok": answer.suggestion == typo["expect"]}
                 )
 
+        browse = _browse(base if hub is not None else None, in_process if diagnostic else None)
+
     _print(results, queries, leaks, suggestions, args)
-    out = _write_json(args, started, cat, results, leaks, suggestions)
+    _print_browse(browse)
+    out = _write_json(args, started, cat, results, leaks, suggestions, browse)
     print(f"\nresults: {out}")
     return 0
+
+
+# listings without a query, as a citizen browses: (label, API parameters)
+BROWSE: list[tuple[str, dict[str, Any]]] = [
+    ("all, newest first", {}),
+    ("most popular", {"sort": "popular"}),
+    ("theme environment", {"theme": "environment"}),
+    ("자치구 서구 + theme", {"district": "서구", "theme": "environment"}),
+    ("page 50, by title", {"sort": "title", "offset": 980}),
+]
+
+
+def _browse(base: str | None, in_process: HubcityService | None, runs: int = 5) -> list[dict[str, Any]]:
+    """Listings without a query with their facets (the catalogue page): over HTTP and in process,
+    beside the same listing counted from the tables (the path taken while the index is rebuilt)."""
+    if in_process is None:
+        return []
+    import httpx
+
+    from hubcity.domain.accounts import ANONYMOUS
+    from hubcity.ports import DatasetFilter
+    from hubcity.services.catalog import read_scope
+
+    store: Any = in_process.services.catalog.store
+    client = httpx.Client(base_url=base, timeout=60) if base else None
+
+    def timed(call: Any) -> float:
+        times = []
+        for _ in range(runs + 1):
+            t0 = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - t0) * 1000)
+        return statistics.median(times[1:])  # the first run warms the caches
+
+    def tables(flt: DatasetFilter) -> None:
+        with store._tx() as s:
+            store._list_from_tables(s, read_scope(ANONYMOUS), flt)
+            store._facets_from_tables(s, read_scope(ANONYMOUS), flt)
+
+    out = []
+    for label, params in BROWSE:
+        flt = DatasetFilter(limit=20, **params)
+        row: dict[str, Any] = {"listing": label, "params": params}
+        if client is not None:
+            query = {**params, "limit": 20, "facets": "true"}
+            row["http_ms"] = timed(
+                lambda q=query: client.get("/api/v1/datasets", params=q).raise_for_status()
+            )
+        row["in_process_ms"] = timed(
+            lambda f=flt: in_process.services.catalog.list_datasets(ANONYMOUS, f, facets=True)
+        )
+        row["tables_ms"] = timed(lambda f=flt: tables(replace(f, sort=f.sort or "updated")))
+        out.append(row)
+    if client is not None:
+        client.close()
+    return out
+
+
+def _print_browse(browse: list[dict[str, Any]]) -> None:
+    if not browse:
+        return
+    print("\nlistings without a query, with facets (anonymous, p50 ms of 5)")
+    print(f"{'listing':26} {'HTTP':>8} {'in process':>11} {'from tables':>12} {'speed-up':>9}")
+    for row in browse:
+        http = f"{row['http_ms']:8.1f}" if "http_ms" in row else f"{'—':>8}"
+        print(
+            f"{row['listing']:26} {http} {row['in_process_ms']:11.1f} {row['tables_ms']:12.1f} "
+            f"{row['tables_ms'] / row['in_process_ms']:8.1f}×"
+        )
 
 
 def _print(
@@ -630,6 +702,7 @@ def _write_json(
     results: dict[str, Result],
     leaks: list[tuple[str, str]],
     suggestions: list[dict[str, Any]],
+    browse: list[dict[str, Any]],
 ) -> Path:
     import psutil
 
@@ -661,6 +734,7 @@ def _write_json(
         },
         "leaks": leaks,
         "suggestions": suggestions,
+        "browse": browse,
     }
     out.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
     return out

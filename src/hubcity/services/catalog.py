@@ -146,13 +146,8 @@ class CatalogService:
         )
         scope = read_scope(actor)
         terms = sorted({t for g in groups for t in g if t})
-        if flt.groups:
-            found = self.store.search_datasets(scope, flt, facets=facets)
-            items, total, counts, matched = found.items, found.total, found.facets, found.matched
-        else:
-            items, total = self.store.list_datasets(scope, flt)
-            counts = self.store.facet_counts(scope, flt) if facets else {}
-            matched = {}
+        found = self.store.search_datasets(scope, flt, facets=facets)
+        items, total, counts, matched = found.items, found.total, found.facets, found.matched
         suggestion = None
         if q and self.indexer is not None and total < SUGGEST_BELOW:
             suggestion = self.indexer.suggest(scope, q, flt, total)

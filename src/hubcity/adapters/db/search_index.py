@@ -46,6 +46,7 @@ __all__ = [
     "index_built",
     "index_documents",
     "known_terms",
+    "listing",
     "matched_terms",
     "remove_documents",
     "search",
@@ -195,7 +196,7 @@ def index_documents(s: Session, documents: list[SearchDocument]) -> None:
     profile_of: dict[int, Profile] = {}
     for doc in documents:
         row = attrs.get(doc.dataset_id)
-        if row is None or not doc.postings:
+        if row is None:  # (a dataset without a word to index still counts in listings)
             continue
         formats = "".join(f",{f}" for f in sorted(set(doc.formats))) + ("," if doc.formats else "")
         profile_of[doc.dataset_id] = (
@@ -308,6 +309,25 @@ _ORDER = {
 }
 
 
+def _facet_where(flt: DatasetFilter, alias: str, bind: _Params) -> dict[str, str]:
+    """The chosen facets as SQL conditions on profile values (``alias`` holds them), by facet."""
+    facet_sql: dict[str, str] = {}
+    if flt.org:
+        facet_sql["org"] = f"{alias}.owner_org_id = (SELECT o.id FROM orgs o WHERE o.slug = {bind(flt.org)})"
+    for facet, value in (
+        ("theme", flt.theme),
+        ("licence", flt.licence),
+        ("update_cycle", flt.update_cycle),
+        ("district", flt.district),
+    ):
+        if value:
+            facet_sql[facet] = f"{alias}.{facet} = {bind(value)}"
+    if flt.format:
+        pattern = bind(_contains(f",{flt.format.lower()},"))
+        facet_sql["format"] = f"{alias}.formats LIKE {pattern} ESCAPE '\\'"
+    return facet_sql
+
+
 def search(
     s: Session, scope: ReadScope, flt: DatasetFilter, *, facets: bool, profiles: dict[int, tuple[Any, ...]]
 ) -> tuple[list[int], int, dict[str, dict[str, int]]]:
@@ -343,19 +363,7 @@ def search(
     readable = [_scope_sql(scope, "f", bind, "c.id")]
     if flt.visibility:
         readable.append(f"f.visibility = {bind(flt.visibility)}")
-    facet_sql: dict[str, str] = {}
-    if flt.org:
-        facet_sql["org"] = f"m.owner_org_id = (SELECT o.id FROM orgs o WHERE o.slug = {bind(flt.org)})"
-    for facet, value in (
-        ("theme", flt.theme),
-        ("licence", flt.licence),
-        ("update_cycle", flt.update_cycle),
-        ("district", flt.district),
-    ):
-        if value:
-            facet_sql[facet] = f"m.{facet} = {bind(value)}"
-    if flt.format:
-        facet_sql["format"] = f"m.formats LIKE {bind(_contains(f',{flt.format.lower()},'))} ESCAPE '\\'"
+    facet_sql = _facet_where(flt, "m", bind)
 
     dialect = s.get_bind().dialect.name
     # SQLite would probe through the dataset_id index; the (term, dataset) key is three times faster
@@ -460,6 +468,73 @@ SELECT 1, m.profile, CAST(COUNT(*) AS FLOAT) FROM m GROUP BY m.profile"""
     return page, total, counts
 
 
+# a filtered listing reads the datasets of at most this many profiles (then sorts them)
+_BY_PROFILES = 2000
+
+
+def listing(
+    s: Session, scope: ReadScope, flt: DatasetFilter, *, facets: bool, profiles: dict[int, tuple[Any, ...]]
+) -> tuple[list[int], int, dict[str, dict[str, int]]] | None:
+    """The page, the total and the facet counts of a listing without a query, from the profiles.
+
+    Counting by the tables reads every row of ``datasets`` once per facet (1.3 s for a page of a
+    catalogue of 100,000); here the index's datasets are counted per profile, and the profiles
+    give the total and every facet count, as for a search. The page walks the index of its order
+    (``ix_datasets_updated`` …), or, when a facet is chosen, reads the datasets of the profiles
+    that pass. None when the index does not hold every live dataset (while it is built or
+    rebuilt), or for a filter the profiles do not hold (a keyword): the caller reads the tables.
+    """
+    if flt.keyword or flt.q or flt.groups:
+        return None
+    d = typing.cast(Table, DatasetRow.__table__).c
+    indexed = s.scalar(select(_VOCAB.c.df).where(_VOCAB.c.term == _TOTAL)) or 0
+    live = s.scalar(select(func.count()).select_from(DatasetRow.__table__).where(d.deleted_at.is_(None))) or 0
+    if indexed != live:
+        return None
+    bind = _Params()
+    readable = [_scope_sql(scope, "f", bind, "x.dataset_id")]
+    if flt.visibility:
+        readable.append(f"f.visibility = {bind(flt.visibility)}")
+    if scope.dataset_ids:  # held under a grant: a dataset's own id decides, not only its profile
+        counted = (
+            "SELECT x.profile_id, COUNT(*) FROM search_docs x JOIN search_profiles f ON f.id = x.profile_id "
+            f"WHERE {' AND '.join(readable)} GROUP BY x.profile_id"
+        )
+    else:  # count per profile first: the scope is then checked once per profile, not per dataset
+        counted = (
+            "SELECT x.profile_id, x.n FROM (SELECT profile_id, COUNT(*) AS n FROM search_docs "
+            "GROUP BY profile_id) x JOIN search_profiles f ON f.id = x.profile_id "
+            f"WHERE {' AND '.join(readable)}"
+        )
+    per_profile = {int(p): int(n) for p, n in s.execute(text(counted), bind.values)}
+    passing: list[int] = []
+    total, counts = _facet_counts(s, per_profile, flt, facets, profiles, passing)
+    if flt.limit <= 0 or total <= flt.offset:
+        return [], total, counts
+    bind = _Params()
+    where = ["d.deleted_at IS NULL", _scope_sql(scope, "f", bind, "d.id")]
+    if flt.visibility:
+        where.append(f"f.visibility = {bind(flt.visibility)}")
+    chosen = _facet_where(flt, "f", bind)
+    key, direction = _ORDER.get(flt.sort, _ORDER["updated"])
+    # walking the order's index, one in (total / indexed) datasets passes: it reads about
+    # (offset + limit) × indexed / total of them, against the ``total`` the passing profiles hold
+    rare = (flt.offset + flt.limit) * indexed > total * total
+    if chosen and rare and len(passing) <= _BY_PROFILES:
+        # the datasets of the passing profiles, sorted (CROSS JOIN: SQLite reads them first)
+        where.append(f"x.profile_id IN ({bind.many(sorted(passing))})")
+        source = "search_docs x CROSS JOIN datasets d"
+    else:  # the order's index, until the page is full
+        where += chosen.values()
+        source = "datasets d JOIN search_docs x ON x.dataset_id = d.id"
+    sql = (
+        f"SELECT d.id FROM {source} JOIN search_profiles f ON f.id = x.profile_id "
+        f"WHERE x.dataset_id = d.id AND {' AND '.join(where)} "
+        f"ORDER BY {key} {direction}, d.id DESC LIMIT {bind(flt.limit)} OFFSET {bind(flt.offset)}"
+    )
+    return [int(i) for (i,) in s.execute(text(sql), bind.values)], total, counts
+
+
 def _profiles(s: Session, ids: list[int], cache: dict[int, tuple[Any, ...]]) -> dict[int, tuple[Any, ...]]:
     """Each profile's values in ``FACETS`` order (owner org id first, formats as a tuple).
 
@@ -487,8 +562,11 @@ def _facet_counts(
     flt: DatasetFilter,
     facets: bool,
     cache: dict[int, tuple[Any, ...]],
+    passing: list[int] | None = None,
 ) -> tuple[int, dict[str, dict[str, int]]]:
-    """The total and the facet counts from the matches per profile: each facet ignores its own filter."""
+    """The total and the facet counts from the matches per profile: each facet ignores its own filter.
+
+    ``passing``, when given, receives the profiles that pass every chosen facet."""
     out: dict[str, dict[str, int]] = {f: {} for f in FACETS} if facets else {}
     if not per_profile:
         return 0, out
@@ -515,6 +593,8 @@ def _facet_counts(
         if want is not None
     ]
     if not wanted:  # no facet chosen, the common case: every match counts, once per facet value
+        if passing is not None:
+            passing += [pid for pid in per_profile if pid in profiles]
         return _unfiltered_counts(per_profile, profiles, slugs, out if facets else None)
     counters = [out[f] for f in FACETS] if facets else []
     total = 0
@@ -525,6 +605,8 @@ def _facet_counts(
         failing = [i for i, want in wanted if (want not in values[i] if i == 3 else values[i] != want)]
         if not failing:
             total += n
+            if passing is not None:
+                passing.append(pid)
         if not facets or len(failing) > 1:
             continue
         for i, counter in enumerate(counters):

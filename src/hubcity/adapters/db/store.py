@@ -573,24 +573,40 @@ class SqlStore(EvidenceStore):
         return stmt
 
     def list_datasets(self, scope: ReadScope, flt: DatasetFilter) -> tuple[list[Dataset], int]:
-        if flt.groups:
-            page = self.search_datasets(scope, flt, facets=False)
-            return page.items, page.total
-        with self._tx() as s:
-            stmt = self._filtered(scope, flt)
-            total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-            order: Any = {
-                "created": DatasetRow.created_at.desc(),
-                "popular": (DatasetRow.view_count + 3 * DatasetRow.download_count).desc(),
-                "title": DatasetRow.title.asc(),
-            }.get(flt.sort, DatasetRow.updated_at.desc())
-            rows = s.scalars(stmt.order_by(order, DatasetRow.id.desc()).limit(flt.limit).offset(flt.offset))
-            return [_dataset(r) for r in rows.unique()], int(total)
+        page = self.search_datasets(scope, flt, facets=False)
+        return page.items, page.total
+
+    def _list_from_tables(
+        self, s: Session, scope: ReadScope, flt: DatasetFilter
+    ) -> tuple[list[Dataset], int]:
+        """A listing's page and total read from ``datasets`` itself (every row the filter keeps)."""
+        stmt = self._filtered(scope, flt)
+        total = s.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+        order: Any = {
+            "created": DatasetRow.created_at.desc(),
+            "popular": (DatasetRow.view_count + 3 * DatasetRow.download_count).desc(),
+            "title": DatasetRow.title.asc(),
+        }.get(flt.sort, DatasetRow.updated_at.desc())
+        rows = s.scalars(stmt.order_by(order, DatasetRow.id.desc()).limit(flt.limit).offset(flt.offset))
+        return [_dataset(r) for r in rows.unique()], int(total)
 
     def search_datasets(self, scope: ReadScope, flt: DatasetFilter, *, facets: bool) -> SearchPage:
-        """A search (``flt.groups``): the page in order, the total and the facet counts, in one pass."""
+        """A search (``flt.groups``) or a listing: the page in order, the total and the facet counts.
+
+        A listing is counted from the search index's profiles as a search is; while the index does
+        not hold every live dataset (being rebuilt), or for a keyword filter, the tables answer.
+        """
         with self._tx() as s:
-            ids, total, counts = search_index.search(s, scope, flt, facets=facets, profiles=self._profiles)
+            found: tuple[list[int], int, dict[str, dict[str, int]]] | None
+            if flt.groups:
+                found = search_index.search(s, scope, flt, facets=facets, profiles=self._profiles)
+            else:
+                found = search_index.listing(s, scope, flt, facets=facets, profiles=self._profiles)
+            if found is None:
+                items, total = self._list_from_tables(s, scope, flt)
+                counts = self._facets_from_tables(s, scope, flt) if facets else {}
+                return SearchPage(items, total, counts, {})
+            ids, total, counts = found
             rows = _page_rows(s, ids)
             terms = sorted({t for g in flt.groups or () for t in g if t})
             matched = search_index.matched_terms(s, ids, terms)
@@ -676,39 +692,42 @@ class SqlStore(EvidenceStore):
 
     def facet_counts(self, scope: ReadScope, flt: DatasetFilter) -> dict[str, dict[str, int]]:
         """Counts per facet value among what the scope may read (each facet ignores its own filter)."""
-        if flt.groups:
-            return self.search_datasets(scope, replace(flt, limit=0), facets=True).facets
+        return self.search_datasets(scope, replace(flt, limit=0), facets=True).facets
+
+    def _facets_from_tables(
+        self, s: Session, scope: ReadScope, flt: DatasetFilter
+    ) -> dict[str, dict[str, int]]:
+        """A listing's facet counts read from the tables: one pass over the filtered rows per facet."""
         out: dict[str, dict[str, int]] = {}
-        with self._tx() as s:
-            for facet, column in (
-                ("theme", DatasetRow.theme),
-                ("licence", DatasetRow.licence),
-                ("update_cycle", DatasetRow.update_cycle),
-            ):
-                sub = self._filtered(scope, flt, skip=facet).with_only_columns(column).subquery()
-                rows = s.execute(select(sub.c[0], func.count()).group_by(sub.c[0]))
-                out[facet] = {str(k): int(n) for k, n in rows if k}
-            sub = self._filtered(scope, flt, skip="org").with_only_columns(DatasetRow.owner_org_id).subquery()
-            rows = s.execute(
-                select(OrgRow.slug, func.count()).join(sub, sub.c[0] == OrgRow.id).group_by(OrgRow.slug)
-            )
-            out["org"] = {str(k): int(n) for k, n in rows}
-            sub = self._filtered(scope, flt, skip="format").with_only_columns(DatasetRow.id).subquery()
-            rows = s.execute(
-                select(VersionRow.format, func.count(func.distinct(ResourceRow.dataset_id)))
-                .join(ResourceRow, ResourceRow.current_version_id == VersionRow.id)
-                .join(sub, sub.c[0] == ResourceRow.dataset_id)
-                .group_by(VersionRow.format)
-            )
-            out["format"] = {str(k): int(n) for k, n in rows}
-            sub = self._filtered(scope, flt, skip="district").with_only_columns(DatasetRow.id).subquery()
-            districts = search_index.district_of_datasets().subquery()
-            rows = s.execute(
-                select(districts.c.district, func.count())
-                .join(sub, sub.c[0] == districts.c.dataset_id)
-                .group_by(districts.c.district)
-            )
-            out["district"] = {str(k): int(n) for k, n in rows}
+        for facet, column in (
+            ("theme", DatasetRow.theme),
+            ("licence", DatasetRow.licence),
+            ("update_cycle", DatasetRow.update_cycle),
+        ):
+            sub = self._filtered(scope, flt, skip=facet).with_only_columns(column).subquery()
+            rows = s.execute(select(sub.c[0], func.count()).group_by(sub.c[0]))
+            out[facet] = {str(k): int(n) for k, n in rows if k}
+        sub = self._filtered(scope, flt, skip="org").with_only_columns(DatasetRow.owner_org_id).subquery()
+        rows = s.execute(
+            select(OrgRow.slug, func.count()).join(sub, sub.c[0] == OrgRow.id).group_by(OrgRow.slug)
+        )
+        out["org"] = {str(k): int(n) for k, n in rows}
+        sub = self._filtered(scope, flt, skip="format").with_only_columns(DatasetRow.id).subquery()
+        rows = s.execute(
+            select(VersionRow.format, func.count(func.distinct(ResourceRow.dataset_id)))
+            .join(ResourceRow, ResourceRow.current_version_id == VersionRow.id)
+            .join(sub, sub.c[0] == ResourceRow.dataset_id)
+            .group_by(VersionRow.format)
+        )
+        out["format"] = {str(k): int(n) for k, n in rows}
+        sub = self._filtered(scope, flt, skip="district").with_only_columns(DatasetRow.id).subquery()
+        districts = search_index.district_of_datasets().subquery()
+        rows = s.execute(
+            select(districts.c.district, func.count())
+            .join(sub, sub.c[0] == districts.c.dataset_id)
+            .group_by(districts.c.district)
+        )
+        out["district"] = {str(k): int(n) for k, n in rows}
         return out
 
     def update_dataset(self, dataset_id: int, fields: dict[str, Any]) -> Dataset:
