@@ -10,6 +10,8 @@ Create Date: 2026-12-07 16:30:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,11 +22,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_datasets_live_updated", "datasets", ["deleted_at", "updated_at", "id"])
-    op.create_index("ix_datasets_live_created", "datasets", ["deleted_at", "created_at", "id"])
-    op.create_index("ix_datasets_live_title", "datasets", ["deleted_at", "title"])
+    # partial (live rows only): an index led by deleted_at drew SQLite's "id IN (…) AND deleted_at
+    # IS NULL" away from the primary key
+    live = sa.text("deleted_at IS NULL")
+    where: dict[str, Any] = {"sqlite_where": live, "postgresql_where": live}
+    op.create_index("ix_datasets_live_updated", "datasets", ["updated_at", "id"], **where)
+    op.create_index("ix_datasets_live_created", "datasets", ["created_at", "id"], **where)
+    op.create_index("ix_datasets_live_title", "datasets", ["title", sa.text("id DESC")], **where)
     op.create_index(
-        "ix_datasets_live_popular", "datasets", ["deleted_at", sa.text("(view_count + 3 * download_count)")]
+        "ix_datasets_live_popular", "datasets", [sa.text("(view_count + 3 * download_count)")], **where
     )
 
 
