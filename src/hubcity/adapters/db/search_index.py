@@ -524,9 +524,10 @@ def listing(
         # the datasets of the passing profiles, sorted (CROSS JOIN: SQLite reads them first)
         where.append(f"x.profile_id IN ({bind.many(sorted(passing))})")
         source = "search_docs x CROSS JOIN datasets d"
-    else:  # the order's index, until the page is full
+    else:  # the order's index, until the page is full (CROSS JOIN: SQLite, with statistics, would
+        # rather read every dataset of the readable profiles and sort them: 0.5 s for page 50)
         where += chosen.values()
-        source = "datasets d JOIN search_docs x ON x.dataset_id = d.id"
+        source = "datasets d CROSS JOIN search_docs x"
     sql = (
         f"SELECT d.id FROM {source} JOIN search_profiles f ON f.id = x.profile_id "
         f"WHERE x.dataset_id = d.id AND {' AND '.join(where)} "
