@@ -480,7 +480,7 @@ def listing(
     Counting by the tables reads every row of ``datasets`` once per facet (1.3 s for a page of a
     catalogue of 100,000); here the index's datasets are counted per profile, and the profiles
     give the total and every facet count, as for a search. The page walks the index of its order
-    (``ix_datasets_updated`` …), or, when a facet is chosen, reads the datasets of the profiles
+    (``ix_datasets_live_updated`` …) or, for a rare facet value, reads the datasets of the profiles
     that pass. None when the index does not hold every live dataset (while it is built or
     rebuilt), or for a filter the profiles do not hold (a keyword): the caller reads the tables.
     """

@@ -128,10 +128,9 @@ class DatasetRow(Base):
     resources: Mapped[list[ResourceRow]] = relationship(
         back_populates="dataset", cascade="all, delete-orphan", lazy="selectin", order_by="ResourceRow.id"
     )
-    # the orders a listing of live datasets walks (search_index.listing): newest, created (title
-    # and popular below).
-    # Partial, on the live rows only: led by deleted_at, SQLite took them for "id IN (…) AND
-    # deleted_at IS NULL" and read every live dataset instead of a few by key
+    # the orders a listing of live datasets walks (search_index.listing): newest and created here,
+    # title and popular below. Partial, on the live rows only: led by deleted_at instead, SQLite
+    # took them for "id IN (…) AND deleted_at IS NULL" and read every live dataset, not a few by key
     __table_args__ = (
         Index("ix_datasets_live_updated", "updated_at", "id", sqlite_where=_LIVE, postgresql_where=_LIVE),
         Index("ix_datasets_live_created", "created_at", "id", sqlite_where=_LIVE, postgresql_where=_LIVE),
