@@ -20,8 +20,8 @@ Systems, timed in the same run, interleaved, ``--runs`` times each after one unt
 
 - hubcity: ``GET …/aggregate`` over HTTP to a uvicorn server on loopback (anonymous, public
   dataset), from request to the last byte of the JSON;
-- hubcity-sql: ``POST /api/v1/query`` with the same SQL (the sandbox reads the Parquet file; no
-  text index there);
+- hubcity-sql: ``POST /api/v1/query`` with the same SQL (the sandbox reads the Parquet file, and
+  the LIKE of q3 and q4 through the column's text index);
 - duckdb: the same SQL on the same Parquet file in this process (2 threads, connection kept open);
 - pg-none / pg-btree / pg-trgm: PostgreSQL with no index, with only the b-tree indexes, and with
   every index (the others are dropped inside a transaction that is rolled back).

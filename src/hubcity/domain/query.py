@@ -10,6 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from hubcity.domain.textindex import TextIndexFiles
+
 __all__ = [
     "AGGREGATES",
     "FILTER_OPS",
@@ -115,6 +117,8 @@ class BoundTable:
     path: Path
     columns: tuple[str, ...]
     label: str  # "dataset.resource@vN", for the caller
+    # the text indexes of the file's columns, (column, files); none for a view file of a grant
+    text_index: tuple[tuple[str, TextIndexFiles], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ index would only cost space. So a column gets an index when it is text, its valu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ __all__ = [
     "TextIndexFiles",
     "bigrams",
     "like_segments",
+    "version_text_index",
     "wants_text_index",
 ]
 
@@ -74,3 +76,21 @@ class TextIndexFiles:
     values: Path
     grams: Path
     rows: Path
+
+
+def version_text_index(
+    columns: list[dict[str, Any]], parquet_key: str | None, local_path: Callable[[str], Path]
+) -> dict[str, TextIndexFiles]:
+    """The text index files of a version's columns (``text_index`` on a column names the files'
+    stem beside the data file); ``local_path`` turns a lake key into a local file."""
+    if parquet_key is None:
+        return {}
+    folder = parquet_key.rpartition("/")[0]
+    out: dict[str, TextIndexFiles] = {}
+    for column in columns:
+        stem = column.get("text_index")
+        if isinstance(stem, str) and stem:
+            out[str(column["name"])] = TextIndexFiles(
+                *(local_path(f"{folder}/{stem}.{part}.parquet") for part in ("values", "grams", "rows"))
+            )
+    return out

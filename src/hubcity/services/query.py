@@ -10,6 +10,7 @@ the sandbox, so it does not exist for them: no name, no count, no message.
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from dataclasses import dataclass, replace
@@ -19,6 +20,7 @@ from typing import Any
 from hubcity.domain.accounts import Actor
 from hubcity.domain.datasets import Dataset, Resource, Version, can_read
 from hubcity.domain.query import BoundTable, QueryResult, SavedQuery, TableRef
+from hubcity.domain.textindex import TextIndexFiles, version_text_index
 from hubcity.errors import (
     AuthenticationFailed,
     FieldError,
@@ -33,6 +35,8 @@ from hubcity.services.catalog import CatalogService
 from hubcity.services.quota import QueryQuota
 
 __all__ = ["QueryService", "TableInfo"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -142,8 +146,9 @@ class QueryService:
                 f"{dataset.name}.{resource.name}은(는) 표가 아닌 파일이라 SQL로 읽을 수 없습니다.",
                 f"{dataset.name}.{resource.name} is a plain file, not a table; SQL cannot read it.",
             )
+        view = False
         if self.access is not None:
-            version, path, _ = self.access.data(actor, dataset, version)
+            version, path, view = self.access.data(actor, dataset, version)
         else:
             path = self.lake.local_path(version.parquet_key or "")
         return BoundTable(
@@ -152,6 +157,20 @@ class QueryService:
             path=path,
             columns=tuple(c["name"] for c in version.columns),
             label=f"{dataset.name}.{resource.name}@v{version.number}",
+            text_index=() if view else self._text_index(version),
+        )
+
+    def _text_index(self, version: Version) -> tuple[tuple[str, TextIndexFiles], ...]:
+        """The version's text indexes whose files are here (a missing file means a plain scan)."""
+        try:
+            found = version_text_index(version.columns, version.parquet_key, self.lake.local_path)
+        except Exception:  # noqa: BLE001 - an unreadable index means a plain scan, never a failed query
+            log.warning("text indexes of version %s unavailable", version.id)
+            return ()
+        return tuple(
+            (column, files)
+            for column, files in found.items()
+            if files.values.is_file() and files.grams.is_file() and files.rows.is_file()
         )
 
     def bind_table(self, actor: Actor, ref: TableRef) -> BoundTable | None:

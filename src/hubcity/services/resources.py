@@ -29,7 +29,7 @@ from hubcity.domain.ingest import ColumnType, IngestLimits, IngestOptions, detec
 from hubcity.domain.jobs import Job, JobState
 from hubcity.domain.personal import REDACTED_PROFILE, personal_shown, sealed_names
 from hubcity.domain.query import AGGREGATES, Aggregate, RowFilter, RowQuery, most_groups
-from hubcity.domain.textindex import TextIndexFiles
+from hubcity.domain.textindex import TextIndexFiles, version_text_index
 from hubcity.errors import FieldError, IngestError, InvalidInput, NotFound, PermissionDenied, PlatformError
 from hubcity.ports import Ingestor, JobQueue, Lake, LakeSealer, MetadataStore, TableReader
 from hubcity.services.access import AccessService
@@ -543,24 +543,11 @@ class ResourceService:
 
     def _text_index(self, ver: Version) -> dict[str, TextIndexFiles]:
         """The text indexes of a version's columns (none for versions published before them)."""
-        if ver.parquet_key is None:
+        try:
+            return version_text_index(ver.columns, ver.parquet_key, self.lake.local_path)
+        except Exception:  # noqa: BLE001 - an unreadable index means a plain scan, never a failed query
+            log.warning("text indexes of version %s unavailable", ver.id)
             return {}
-        folder = ver.parquet_key.rpartition("/")[0]
-        out: dict[str, TextIndexFiles] = {}
-        for column in ver.columns:
-            stem = column.get("text_index")
-            if not isinstance(stem, str) or not stem:
-                continue
-            try:
-                out[column["name"]] = TextIndexFiles(
-                    *(
-                        self.lake.local_path(f"{folder}/{stem}.{part}.parquet")
-                        for part in ("values", "grams", "rows")
-                    )
-                )
-            except Exception:  # noqa: BLE001 - an unreadable index means a plain scan, never a failed query
-                log.warning("text index %s of version %s unavailable", stem, ver.id)
-        return out
 
     def recover_stale_jobs(self) -> int:
         """Mark jobs whose worker died (no heartbeat for two minutes) as failed; nothing was published."""

@@ -13,6 +13,7 @@ its time limit or when the caller cancels it; at most ``max_rows`` rows come bac
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import threading
 import time
@@ -23,7 +24,8 @@ from typing import Any
 
 import duckdb
 
-from hubcity.adapters.engines.duckdb import _jsonable, _lit, _q, _source
+from hubcity.adapters.engines.duckdb import _jsonable, _lit, _lowerer, _q, _source
+from hubcity.adapters.engines.indexed import IndexedTable, index_uses, rewrite, view_condition
 from hubcity.adapters.engines.sealing import ColumnSealer
 from hubcity.domain.query import BoundTable, QueryResult, TableRef
 from hubcity.errors import QueryCancelled, QueryError, QueryTimeout
@@ -37,6 +39,9 @@ _BASE_CONFIG: dict[str, Any] = {
     "python_enable_replacements": False,
 }
 _SPARES = 2
+_INDEXED = '"#indexed"'  # schema of the views narrowed by a text index (see indexed.py)
+
+log = logging.getLogger(__name__)
 
 
 def walk(node: Any) -> Iterator[dict[str, Any]]:
@@ -196,12 +201,26 @@ class DuckSqlEngine:
         return refs
 
     # -- running -----------------------------------------------------------------------------
+    def _tree(self, sql: str) -> dict[str, Any]:
+        with self._parser_lock:
+            row = self._parser.execute("SELECT json_serialize_sql($1)", [sql]).fetchone()
+        tree: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
+        return tree
+
     @contextmanager
-    def _sandbox(self, tables: list[BoundTable]) -> Iterator[duckdb.DuckDBPyConnection]:
+    def _sandbox(self, tables: list[BoundTable], sql: str) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
+        """A locked connection with the tables' views, and the SQL to run on it: ``sql`` with the
+        table references that a text index can narrow pointed at their narrowed views."""
+        uses = (
+            index_uses(sql, self._tree(sql), tables, self._tree) if any(t.text_index for t in tables) else []
+        )
         con = self._take()
         try:
-            paths = sorted({str(t.path) for t in tables})
-            con.execute("SET allowed_paths = $1", [paths])
+            paths = {str(t.path) for t in tables}
+            for use in uses:
+                for _, files in use.table.text_index:
+                    paths.update(str(f) for f in (files.values, files.grams, files.rows))
+            con.execute("SET allowed_paths = $1", [sorted(paths)])
             con.execute("SET enable_external_access = false")
             schemas: set[str] = set()
             for t in tables:
@@ -213,10 +232,35 @@ class DuckSqlEngine:
                     f"CREATE OR REPLACE VIEW {_q(t.schema)}.{_q(t.name)} AS "
                     f"SELECT {cols} FROM {_source(t.path)}"
                 )
+            narrowed: list[tuple[IndexedTable, str]] = []
+            if uses:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {_INDEXED}")
+                lower = _lowerer(con)
+                for n, use in enumerate(uses, 1):
+                    view = f"{_INDEXED}.{_q(f'{use.table.schema}.{use.table.name}#{n}')}"
+                    cols = ", ".join(_q(c) for c in use.table.columns)
+                    con.execute(
+                        f"CREATE VIEW {view} AS SELECT {cols} FROM {_source(use.table.path, True)} "
+                        f"WHERE {view_condition(use, lower)}"
+                    )
+                    narrowed.append((use, view))
             con.execute("SET lock_configuration = true")
-            yield con
+            yield con, rewrite(sql, narrowed) if narrowed else sql
         finally:
             self._retire(con)
+
+    @staticmethod
+    def _execute(con: duckdb.DuckDBPyConnection, sql: str, given: str) -> duckdb.DuckDBPyConnection:
+        """Run the narrowed SQL; should it fail, the SQL as given, whose error names the user's text."""
+        if sql == given:
+            return con.execute(sql)
+        try:
+            return con.execute(sql)
+        except duckdb.InterruptException:
+            raise
+        except duckdb.Error:
+            log.warning("text-index rewrite failed; running the query as given", exc_info=True)
+            return con.execute(given)
 
     def run(
         self,
@@ -228,7 +272,7 @@ class DuckSqlEngine:
         cancel: threading.Event | None = None,
     ) -> QueryResult:
         started = time.perf_counter()
-        with self._sandbox(tables) as con:
+        with self._sandbox(tables, sql) as (con, narrowed):
             done = threading.Event()
             reason: list[str] = []
 
@@ -245,7 +289,7 @@ class DuckSqlEngine:
             watcher = threading.Thread(target=watchdog, name="sql-watchdog", daemon=True)
             watcher.start()
             try:
-                cur = con.execute(sql)
+                cur = self._execute(con, narrowed, sql)
                 described = cur.description or []
                 batch = cur.fetchmany(max_rows + 1)
             except duckdb.InterruptException as exc:
@@ -273,9 +317,9 @@ class DuckSqlEngine:
 
     def explain(self, sql: str, tables: list[BoundTable]) -> str:
         """DuckDB's plan of the query (with its cardinality estimates), as text."""
-        with self._sandbox(tables) as con:
+        with self._sandbox(tables, sql) as (con, narrowed):
             try:
-                rows = con.execute(f"EXPLAIN {sql}").fetchall()
+                rows = self._execute(con, f"EXPLAIN {narrowed}", f"EXPLAIN {sql}").fetchall()
             except duckdb.Error as exc:
                 raise _sql_error(exc) from exc
         return "\n".join(str(r[1]) for r in rows)

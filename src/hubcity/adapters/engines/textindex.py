@@ -23,7 +23,14 @@ import duckdb
 
 from hubcity.domain.textindex import TextIndexFiles, bigrams, like_segments
 
-__all__ = ["ROW_NUMBER", "average_lengths", "build_text_index", "contains_condition", "like_condition"]
+__all__ = [
+    "ROW_NUMBER",
+    "average_lengths",
+    "build_text_index",
+    "contains_condition",
+    "ilike_condition",
+    "like_condition",
+]
 
 ROW_NUMBER = "file_row_number"  # the data file's row numbers, as DuckDB's Parquet reader gives them
 
@@ -77,29 +84,50 @@ def build_text_index(con: duckdb.DuckDBPyConnection, path: Path, column: str, de
     return files
 
 
+def _param(value: str, inline: bool, params: list[Any]) -> str:
+    if inline:
+        return "'" + value.replace("'", "''") + "'"
+    params.append(value)
+    return "?"
+
+
 def _condition(
-    files: TextIndexFiles, exact: str, exact_param: str, grams: list[str]
+    files: TextIndexFiles, exact: str, exact_param: str, grams: list[str], *, inline: bool = False
 ) -> tuple[str, list[Any]]:
-    params: list[Any] = [exact_param]
+    params: list[Any] = []
+    exact = exact.replace("?", _param(exact_param, inline, params))
     narrow = ""
     if grams:
-        marks = ", ".join("?" for _ in grams)
+        marks = ", ".join(_param(g, inline, params) for g in grams)
         narrow = (
             f" AND vid IN (SELECT vid FROM read_parquet({_lit(files.grams)}) WHERE gram IN ({marks}) "
             f"GROUP BY vid HAVING count(*) = {len(grams)})"
         )
-        params.extend(grams)
     values = f"SELECT vid FROM read_parquet({_lit(files.values)}) WHERE {exact}{narrow}"
     sql = f"{ROW_NUMBER} IN (SELECT row FROM read_parquet({_lit(files.rows)}) WHERE vid IN ({values}))"
     return sql, params
 
 
-def like_condition(files: TextIndexFiles, pattern: str, lower: Callable[[str], str]) -> tuple[str, list[Any]]:
-    """``col LIKE pattern`` through the index: the same rows, case-sensitive as LIKE is."""
+def _like_grams(pattern: str, lower: Callable[[str], str]) -> list[str]:
     grams: list[str] = []
     for segment in like_segments(pattern):
         grams.extend(g for g in bigrams(lower(segment)) if g not in grams)
-    return _condition(files, "value LIKE ?", pattern, grams)
+    return grams
+
+
+def like_condition(
+    files: TextIndexFiles, pattern: str, lower: Callable[[str], str], *, inline: bool = False
+) -> tuple[str, list[Any]]:
+    """``col LIKE pattern`` through the index: the same rows, case-sensitive as LIKE is. With
+    ``inline`` the values are written into the SQL as literals (for a view) instead of ``?``."""
+    return _condition(files, "value LIKE ?", pattern, _like_grams(pattern, lower), inline=inline)
+
+
+def ilike_condition(
+    files: TextIndexFiles, pattern: str, lower: Callable[[str], str], *, inline: bool = False
+) -> tuple[str, list[Any]]:
+    """``col ILIKE pattern`` through the index: the bigrams are those of the lower-cased value."""
+    return _condition(files, "value ILIKE ?", pattern, _like_grams(pattern, lower), inline=inline)
 
 
 def contains_condition(
