@@ -277,6 +277,7 @@ def bootstrap(settings: Settings, *, immediate: bool | None = None) -> Services:
         work_dir=settings.work_dir,
         max_file_bytes=settings.harvest.max_file_mb * 1024 * 1024,
         max_datasets=settings.harvest.max_datasets,
+        secret_key=settings.secret_key.get_secret_value(),
     )
     harvest.attach_queue(queue.add_task("hubcity.run_harvest", harvest.run_job))
     queue.add_periodic("hubcity.harvest_due", harvest.run_due, every_minutes=settings.harvest.check_minutes)

@@ -34,6 +34,7 @@ def _source_json(s: HarvestSource) -> dict[str, Any]:
         "enabled": s.enabled,
         "official": s.official,
         "case_no": s.case_no,
+        "has_api_key": s.has_api_key,
         "last_run": {"id": last.id, "state": str(last.state), "counts": last.counts} if last else None,
     }
 

@@ -135,6 +135,14 @@ class HarvestSourceDraft(BaseModel):
     case_no: str = Field(
         "", max_length=100, description="The case or document number each transfer from a partner serves."
     )
+    api_key: str = Field(
+        "",
+        max_length=500,
+        description=(
+            "CKAN: an API token of the upstream portal; with it the datasets it may read there, private "
+            "ones included, are harvested (private ones restricted to the organisation). Write-only."
+        ),
+    )
 
     @field_validator("url")
     @classmethod
@@ -143,7 +151,7 @@ class HarvestSourceDraft(BaseModel):
             raise ValueError("use an http:// or https:// address")
         return value.rstrip("/") if not value.endswith((".ttl", ".rdf", ".jsonld", ".xml")) else value
 
-    @field_validator("official", "case_no")
+    @field_validator("official", "case_no", "api_key")
     @classmethod
     def _one_line(cls, value: str) -> str:
         if _CONTROL.search(value):
@@ -171,6 +179,7 @@ class HarvestSource:
     created_by: str | None = None
     official: str = ""  # the requesting official, recorded on each transfer from a partner
     case_no: str = ""  # the case or document number those transfers serve
+    has_api_key: bool = False  # an upstream API key is stored (sealed; never shown)
     last_run: HarvestRun | None = None
 
     def due(self, now: datetime) -> bool:
@@ -248,14 +257,17 @@ class RemoteDataset:
     modified: str  # upstream's metadata_modified / dct:modified, as given
     fields: dict[str, Any]
     files: list[RemoteFile] = field(default_factory=list)
+    private: bool = False  # upstream shows it only to the key's holder: restricted here
 
     def content_hash(self) -> str:
         """A fingerprint of everything harvested: equal hashes mean nothing to do."""
-        payload = {
+        payload: dict[str, Any] = {
             "fields": {k: _plain(v) for k, v in sorted(self.fields.items())},
             "files": sorted((f.url, f.fingerprint) for f in self.files),
             "url": self.source_url,
         }
+        if self.private:  # only then: the fingerprints of public datasets stay as they were
+            payload["private"] = True
         raw = json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str)
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 

@@ -23,7 +23,11 @@ Metadata alone is harvested into a partner's datasets as into any other.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import logging
+import os
 import shutil
 import uuid
 from collections import Counter
@@ -33,6 +37,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import ValidationError
 
 from hubcity.domain.accounts import Actor, Org, OrgKind, Role
@@ -50,6 +56,7 @@ from hubcity.domain.harvest import (
     RemoteDataset,
     RemoteFile,
     RunState,
+    SourceKind,
     check_source_transfer_details,
     diff_fields,
     harvested_name,
@@ -63,6 +70,7 @@ from hubcity.errors import (
     NotFound,
     PermissionDenied,
     PlatformError,
+    RemoteError,
 )
 from hubcity.ports import HarvestStore, HarvestTransport, MetadataStore
 from hubcity.services.agreements import AgreementService
@@ -129,6 +137,7 @@ class HarvestService:
         max_file_bytes: int,
         max_datasets: int,
         addresses: AddressPolicy | None = None,
+        secret_key: str = "",
     ) -> None:
         self.store = store
         self.meta = meta
@@ -141,6 +150,8 @@ class HarvestService:
         self.max_datasets = max_datasets
         self.addresses = addresses or AddressPolicy()
         self._enqueue: Callable[[int], None] | None = None
+        # upstream API keys are sealed with a key of their own, derived from the secret key
+        self._box = AESGCM(hmac.new(secret_key.encode(), b"hubcity:harvest-api-key", hashlib.sha256).digest())
 
     def attach_queue(self, enqueue: Callable[[int], None]) -> None:
         self._enqueue = enqueue
@@ -218,9 +229,11 @@ class HarvestService:
             raise validation_error(exc) from None
         org = self._check_org(actor, draft.org)
         self._check_url(draft.url)
-        fields = draft.model_dump(exclude={"org"})
+        self._check_key(draft)
+        fields = draft.model_dump(exclude={"org", "api_key"})
         fields.update(self._transfer_details(org, draft))
         fields.update(kind=str(draft.kind), org_id=org.id, created_by=actor.username)
+        fields["api_key_sealed"] = self._seal(draft.api_key) if draft.api_key else None
         return self.store.create_source(fields)
 
     def update_source(self, actor: Actor, name: str, changes: dict[str, Any]) -> HarvestSource:
@@ -248,8 +261,13 @@ class HarvestService:
         except ValidationError as exc:
             raise validation_error(exc) from None
         self._check_url(draft.url)
-        fields = draft.model_dump(exclude={"name", "org"})
+        self._check_key(draft)
+        fields = draft.model_dump(exclude={"name", "org", "api_key"})
         fields["kind"] = str(draft.kind)
+        if "api_key" in changes:  # absent: kept; "": removed; a value: replaced
+            fields["api_key_sealed"] = self._seal(draft.api_key) if draft.api_key else None
+        elif draft.kind is not SourceKind.CKAN:
+            fields["api_key_sealed"] = None  # a DCAT source never sends one
         org: Org | None
         if draft.org != source.org_slug:
             org = self._check_org(actor, draft.org)
@@ -259,6 +277,36 @@ class HarvestService:
         if org is not None:
             fields.update(self._transfer_details(org, draft))
         return self.store.update_source(source.id, fields)
+
+    @staticmethod
+    def _check_key(draft: HarvestSourceDraft) -> None:
+        if draft.api_key and draft.kind is not SourceKind.CKAN:
+            # a DCAT catalogue does not say which datasets are private: every one would arrive public
+            raise InvalidInput(
+                "API 키는 CKAN 원본에만 쓸 수 있습니다.",
+                "Only a CKAN source takes an API key.",
+                [FieldError("api_key", "CKAN 원본에만 씁니다", "CKAN sources only")],
+            )
+
+    def _seal(self, key: str) -> str:
+        nonce = os.urandom(12)
+        return "hk1:" + base64.b64encode(nonce + self._box.encrypt(nonce, key.encode(), b"harvest")).decode()
+
+    def _api_key(self, source: HarvestSource) -> str | None:
+        """The source's upstream API key in clear, for this run only."""
+        sealed = self.store.sealed_api_key(source.id) if source.has_api_key else None
+        if not sealed:
+            return None
+        try:
+            raw = base64.b64decode(sealed.removeprefix("hk1:"))
+            return self._box.decrypt(raw[:12], raw[12:], b"harvest").decode()
+        except (InvalidTag, ValueError) as exc:
+            raise RemoteError(
+                "저장된 API 키를 풀 수 없습니다(비밀 키 HUBCITY_SECRET_KEY가 바뀌었을 수 있습니다). "
+                "수집 원본 설정에서 API 키를 다시 입력하세요.",
+                "The stored API key cannot be unsealed (HUBCITY_SECRET_KEY may have changed); "
+                "enter the API key again in the source's settings.",
+            ) from exc
 
     def delete_source(self, actor: Actor, name: str) -> None:
         """Remove the source and its runs; the datasets it harvested stay, as ordinary datasets."""
@@ -378,6 +426,7 @@ class HarvestService:
             filter_org=source.filter_org,
             filter_q=source.filter_q,
             limit=self.max_datasets,
+            api_key=self._api_key(source),
         )
         actor = _harvester(source)
         objects = {o.identifier: o for o in self.store.list_objects(source.id)}
@@ -520,21 +569,19 @@ class HarvestService:
         ):
             self.store.save_object(source.id, remote.identifier, {"harvested_at": datetime.now(UTC)})
             return ChangeKind.UNCHANGED, dataset.name, {}
+        # private upstream: the source's organisation only, here too
+        shown = Visibility.RESTRICTED if remote.private else Visibility.PUBLIC
         if dataset is None:
             name = self._free_name(source, remote)
-            data = {
-                **remote.fields,
-                "name": name,
-                "owner_org": source.org_slug,
-                "visibility": str(Visibility.PUBLIC),
-            }
+            data = {**remote.fields, "name": name, "owner_org": source.org_slug, "visibility": str(shown)}
             dataset = self.catalog.create_dataset(actor, data)
             kind, diff = ChangeKind.CREATED, {}
         else:
             before = _current(dataset)
             changes = dict(remote.fields)
-            if obj is not None and obj.state == "deleted":
-                changes["visibility"] = str(Visibility.PUBLIC)
+            restored = obj is not None and obj.state == "deleted"
+            if restored or (remote.private and dataset.visibility is not Visibility.RESTRICTED):
+                changes["visibility"] = str(shown)
                 before["visibility"] = str(dataset.visibility)
             dataset = self.catalog.update_dataset(actor, dataset.name, changes)
             after = _current(dataset)
@@ -618,7 +665,13 @@ class HarvestService:
         job_dir = self.work_dir / f"harvest-{uuid.uuid4().hex}"
         path = job_dir / filename
         try:
-            self.transport.download(remote.url, path, max_bytes=self.max_file_bytes)
+            self.transport.download(
+                remote.url,
+                path,
+                max_bytes=self.max_file_bytes,
+                api_key=self._api_key(source),
+                key_for=source.url,
+            )
             job = self.resources.start_upload(
                 actor,
                 UploadRequest(dataset=dataset.name, path=path, filename=filename, resource=resource),

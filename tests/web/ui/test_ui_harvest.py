@@ -67,7 +67,7 @@ def test_every_input_of_the_form_has_a_label(client: TestClient, tadmin: str) ->
     controls = page.select("form.harvest-form input:not([type=hidden]), form.harvest-form select")
     assert {c["name"] for c in controls} == {
         "name", "title", "kind", "url", "org", "schedule_hours", "fetch_files", "filter_org", "filter_q",
-        "enabled", "official", "case_no",
+        "enabled", "official", "case_no", "api_key",
     }  # fmt: skip
     for control in controls:
         label = page.select_one(f"label[for='{control['id']}']")
@@ -132,6 +132,35 @@ def test_an_admin_adds_changes_runs_and_removes_a_source(
     assert notice is not None and "nb" in notice.get_text() and "삭제했습니다" in notice.get_text()
     with pytest.raises(NotFound):
         services.harvest.get_source(SYSTEM, "nb")
+
+
+def test_the_api_key_is_written_never_shown_kept_and_removed(
+    client: TestClient, services: Services, tadmin: str
+) -> None:
+    login(client, tadmin)
+    csrf = _csrf(_form(client))
+    key = "ckan-token-7f3a9c"
+    ckan = {"kind": "ckan", "url": "https://data.example.go.kr"}
+    # a DCAT source refuses a key, beside the field, and the typed key is not sent back
+    bad = client.post("/harvest/new", data={"csrf": csrf, **_fields(), "api_key": key})
+    assert bad.status_code == 422 and key not in bad.text
+    assert "CKAN" in _error(soup(bad), "api_key")
+    made = client.post(
+        "/harvest/new", data={"csrf": csrf, **_fields(**ckan), "api_key": key}, follow_redirects=False
+    )
+    assert made.status_code == 303, made.text
+    assert services.harvest.get_source(SYSTEM, "nb").has_api_key
+    edit = client.get("/harvest/nb/edit")
+    page = soup(edit)
+    assert key not in edit.text and page.select_one("#f-api_key").get("value", "") == ""
+    assert page.select_one("#f-api_key")["type"] == "password"
+    assert "API 키가 저장되어 있습니다" in text_of(edit)
+    # saved with the key field empty: kept; with the box ticked: removed
+    kept = client.post("/harvest/nb/edit", data={"csrf": csrf, **_fields(**ckan)}, follow_redirects=False)
+    assert kept.status_code == 303 and services.harvest.get_source(SYSTEM, "nb").has_api_key
+    client.post("/harvest/nb/edit", data={"csrf": csrf, **_fields(**ckan), "clear_api_key": "on"})
+    assert not services.harvest.get_source(SYSTEM, "nb").has_api_key
+    assert soup(client.get("/harvest/nb/edit")).select_one("#f-clear_api_key") is None
 
 
 def test_the_form_refuses_a_missing_csrf_token(client: TestClient, services: Services, tadmin: str) -> None:

@@ -89,6 +89,7 @@ def _source(row: HarvestSourceRow, last: HarvestRunRow | None) -> HarvestSource:
         created_by=row.created_by,
         official=row.official,
         case_no=row.case_no,
+        has_api_key=bool(row.api_key_sealed),
         last_run=_run(last) if last is not None else None,
     )
 
@@ -175,6 +176,12 @@ class SqlHarvestStore:
             s.flush()
             s.refresh(row)
             return self._one(s, row)
+
+    def sealed_api_key(self, source_id: int) -> str | None:
+        """The source's API key as the harvest service sealed it, or None."""
+        with self._tx() as s:
+            row = s.get(HarvestSourceRow, source_id)
+            return row.api_key_sealed if row is not None else None
 
     def delete_source(self, source_id: int) -> None:
         with self._tx() as s:

@@ -396,6 +396,8 @@ class HarvestSourceRow(Base):
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     official: Mapped[str] = mapped_column(String(100), default="", server_default="")
     case_no: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # the upstream portal's API key, sealed by the harvest service (never read back into a page)
+    api_key_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -12,7 +13,7 @@ from hubcity.adapters.harvest.guard import GuardedTransport, Resolver, resolve
 from hubcity.adapters.harvest.http import USER_AGENT, download
 from hubcity.domain.harvest import AddressPolicy, RemoteDataset, SourceKind
 
-__all__ = ["HttpHarvestTransport"]
+__all__ = ["HttpHarvestTransport", "same_origin"]
 
 
 class HttpHarvestTransport:
@@ -38,19 +39,23 @@ class HttpHarvestTransport:
         self.resolver = resolver
         self.transport = transport
 
-    def _client(self) -> httpx.Client:
+    def _client(self, api_key: str | None = None) -> httpx.Client:
+        headers = {"User-Agent": USER_AGENT}
+        if api_key:
+            # CKAN's form; httpx drops it on a redirect to another origin
+            headers["Authorization"] = api_key
         return httpx.Client(
             timeout=httpx.Timeout(self.timeout_s),
             follow_redirects=True,
-            headers={"User-Agent": USER_AGENT},
+            headers=headers,
             transport=self.transport or GuardedTransport(self.policy, resolver=self.resolver),
         )
 
     def list_datasets(
-        self, kind: str, url: str, *, filter_org: str, filter_q: str, limit: int
+        self, kind: str, url: str, *, filter_org: str, filter_q: str, limit: int, api_key: str | None = None
     ) -> list[RemoteDataset]:
-        with self._client() as client:
-            if SourceKind(kind) is SourceKind.CKAN:
+        if SourceKind(kind) is SourceKind.CKAN:
+            with self._client(api_key) as client:
                 return list_ckan(
                     client,
                     url,
@@ -58,9 +63,20 @@ class HttpHarvestTransport:
                     filter_q=filter_q,
                     page_size=self.page_size,
                     limit=limit,
+                    private=bool(api_key),
                 )
+        with self._client() as client:  # a DCAT catalogue never gets a key
             return list_dcat(client, url, limit=limit)
 
-    def download(self, url: str, dest: Path, *, max_bytes: int) -> None:
-        with self._client() as client:
+    def download(
+        self, url: str, dest: Path, *, max_bytes: int, api_key: str | None = None, key_for: str = ""
+    ) -> None:
+        """Fetch a file; the API key goes along only when the file lies on ``key_for``'s origin
+        (the source's portal), never to a host the portal merely links to."""
+        with self._client(api_key if api_key and same_origin(url, key_for) else None) as client:
             download(client, url, dest, max_bytes=max_bytes)
+
+
+def same_origin(url: str, other: str) -> bool:
+    a, b = urlsplit(url), urlsplit(other)
+    return bool(a.hostname) and (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)

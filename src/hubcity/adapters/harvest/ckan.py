@@ -9,6 +9,7 @@ as dicts or strings, and a dataset that moves between pages while we read (dedup
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -163,8 +164,10 @@ def list_ckan(
     filter_q: str = "",
     page_size: int = 100,
     limit: int = 100_000,
+    private: bool = False,
 ) -> list[RemoteDataset]:
-    """Every dataset ``package_search`` lists (public ones: no key is sent), in name order."""
+    """Every dataset ``package_search`` lists, in name order: the public ones, and with ``private``
+    (the client sends an API key) also those the key's holder may read, marked private."""
     url = action_url(base, "package_search")
     out: dict[str, RemoteDataset] = {}
     start = 0
@@ -174,13 +177,21 @@ def list_ckan(
             params["q"] = filter_q
         if filter_org:
             params["fq"] = f'organization:"{filter_org}"'
+        if private:
+            params["include_private"] = "true"
         result = _result(get_json(client, url, params), url)
         packages = result["results"]
         for pkg in packages:
-            # only what anyone may see upstream: active, not private
-            if isinstance(pkg, dict) and pkg.get("state", "active") == "active" and not pkg.get("private"):
-                remote = package_to_remote(pkg, base)
-                out.setdefault(remote.identifier, remote)
+            # active only; private ones only when asked for with a key
+            if not isinstance(pkg, dict) or pkg.get("state", "active") != "active":
+                continue
+            hidden = bool(pkg.get("private"))
+            if hidden and not private:
+                continue
+            remote = package_to_remote(pkg, base)
+            if hidden:
+                remote = replace(remote, private=True)
+            out.setdefault(remote.identifier, remote)
         start += len(packages)
         count = result.get("count")
         if not packages or (isinstance(count, int) and start >= count):

@@ -31,6 +31,13 @@ def http_error(url: str, exc: Exception) -> RemoteError:
         )
     if isinstance(exc, httpx.HTTPStatusError):
         code = exc.response.status_code
+        if code in (401, 403):
+            return RemoteError(
+                f"원격 포털이 접근을 거부했습니다(HTTP {code}). API 키가 맞는지, 만료되지 않았는지 "
+                f"확인하세요: {url}",
+                f"The remote portal refused access (HTTP {code}); check that the API key is right and "
+                f"not expired: {url}",
+            )
         return RemoteError(
             f"원격 포털이 HTTP {code} 오류로 응답했습니다: {url}",
             f"The remote portal answered HTTP {code}: {url}",

@@ -52,6 +52,13 @@ class HarvestSourceCreate(BaseModel):
         "",
         description="The case or document number each transfer serves (required when org is a partner)",
     )
+    api_key: str = Field(
+        "",
+        description=(
+            "CKAN: an API token of the upstream portal. With it, the datasets the token may read there "
+            "are harvested too, and the private ones arrive restricted to org. Stored sealed; never shown."
+        ),
+    )
 
 
 class HarvestSourceUpdate(BaseModel):
@@ -66,6 +73,7 @@ class HarvestSourceUpdate(BaseModel):
     enabled: bool | None = None
     official: str | None = None
     case_no: str | None = None
+    api_key: str | None = Field(None, description='A new upstream API key; "" removes the stored one')
 
 
 class HarvestChangeRead(BaseModel):
@@ -134,6 +142,7 @@ class HarvestSourceRead(BaseModel):
     enabled: bool
     official: str = Field(description="The requesting official recorded on each transfer from a partner")
     case_no: str = Field(description="The case or document number those transfers serve")
+    has_api_key: bool = Field(False, description="An upstream API key is stored (it is never shown)")
     created_by: str | None
     created_at: datetime
     updated_at: datetime
@@ -155,6 +164,7 @@ class HarvestSourceRead(BaseModel):
             enabled=s.enabled,
             official=s.official,
             case_no=s.case_no,
+            has_api_key=s.has_api_key,
             created_by=s.created_by,
             created_at=s.created_at,
             updated_at=s.updated_at,

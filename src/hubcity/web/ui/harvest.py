@@ -108,12 +108,15 @@ def _values(source: HarvestSource | None = None) -> dict[str, str]:
     }
 
 
-async def _posted(request: Request) -> tuple[str, dict[str, str]]:
+async def _posted(request: Request) -> tuple[str, dict[str, str], str | None]:
+    """(CSRF token, the fields to show again, the API key change: None keeps the stored key, "" removes
+    it). The key is kept out of the values: a page never carries it back."""
     form = await request.form()
     values = {k: str(form.get(k) or "") for k in _FIELDS}
     for k in _CHECKS:
         values[k] = "on" if values[k] else ""
-    return str(form.get("csrf") or ""), values
+    key = str(form.get("api_key") or "").strip()
+    return str(form.get("csrf") or ""), values, key or ("" if form.get("clear_api_key") else None)
 
 
 def _payload(values: dict[str, str]) -> dict[str, Any]:
@@ -128,7 +131,7 @@ def _field_errors(exc: InvalidInput) -> tuple[Errors, list[tuple[str, str]]]:
     general: list[tuple[str, str]] = []
     for err in exc.errors:
         key = err.field.split(".", 1)[0]
-        if key not in _FIELDS or key in errors:
+        if key not in (*_FIELDS, "api_key") or key in errors:
             general.append((err.message, err.message_en))
             continue
         hint = HARVEST_FIELD_HINTS.get(key)
@@ -149,6 +152,7 @@ def _form_page(
     errors: Errors | None = None,
     general: list[tuple[str, str]] | None = None,
     status: int = 200,
+    has_api_key: bool = False,
 ) -> Response:
     orgs = services.harvest.orgs_managed(actor)
     errors = errors or {}
@@ -161,6 +165,7 @@ def _form_page(
         "kinds": [str(k) for k in SourceKind],
         "source": source,
         "action": f"/harvest/{source}/edit" if source else "/harvest/new",
+        "has_api_key": has_api_key,
     }
     data = {
         "api": f"/api/v1/harvest/sources/{source}" if source else "/api/v1/harvest/sources",
@@ -189,14 +194,14 @@ def harvest_new(request: Request, services: ServicesDep, actor: ActorDep) -> Res
 
 @router.post("/harvest/new")
 async def harvest_create(request: Request, services: ServicesDep, actor: ActorDep) -> Response:
-    csrf, values = await _posted(request)
+    csrf, values, key = await _posted(request)
     check_csrf(request, csrf)
     _signed_in(actor)
     errors: Errors = {}
     general: list[tuple[str, str]] = []
     status = 422
     try:
-        created = services.harvest.create_source(actor, _payload(values))
+        created = services.harvest.create_source(actor, {**_payload(values), "api_key": key or ""})
     except InvalidInput as exc:
         errors, general = _field_errors(exc)
     except AlreadyExists as exc:
@@ -213,18 +218,22 @@ async def harvest_create(request: Request, services: ServicesDep, actor: ActorDe
 def harvest_edit(request: Request, name: str, services: ServicesDep, actor: ActorDep) -> Response:
     _signed_in(actor)
     source = services.harvest.get_source(actor, name)
-    return _form_page(request, services, actor, _values(source), source=source.name)
+    return _form_page(
+        request, services, actor, _values(source), source=source.name, has_api_key=source.has_api_key
+    )
 
 
 @router.post("/harvest/{name}/edit")
 async def harvest_update(request: Request, name: str, services: ServicesDep, actor: ActorDep) -> Response:
-    csrf, values = await _posted(request)
+    csrf, values, key = await _posted(request)
     check_csrf(request, csrf)
     _signed_in(actor)
     source = services.harvest.get_source(actor, name)  # 404 before anything is shown
     values["name"] = source.name  # a source keeps its name
     changes = _payload(values)
     changes.pop("name")
+    if key is not None:
+        changes["api_key"] = key
     errors: Errors = {}
     general: list[tuple[str, str]] = []
     status = 422
@@ -237,7 +246,15 @@ async def harvest_update(request: Request, name: str, services: ServicesDep, act
     else:
         return RedirectResponse(f"/harvest?source={source.name}", status_code=303)
     return _form_page(
-        request, services, actor, values, source=source.name, errors=errors, general=general, status=status
+        request,
+        services,
+        actor,
+        values,
+        source=source.name,
+        errors=errors,
+        general=general,
+        status=status,
+        has_api_key=source.has_api_key,
     )
 
 

@@ -652,6 +652,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "harvest.f_official": ("요청 담당자", "Requesting official"),
     "harvest.f_case_no": ("사건·문서번호", "Case or document number"),
+    "harvest.f_api_key": ("원격 포털 API 키 (CKAN)", "Upstream API key (CKAN)"),
+    "harvest.f_api_key_help": (
+        "원격 포털이 비공개로 둔 데이터셋도 수집하려면 그 포털에서 발급한 API 키를 넣으세요. "
+        "비공개 데이터셋은 이 기관에만 공개(제한)로 들어옵니다. "
+        "키는 암호화해 저장하며 다시 보여 주지 않습니다.",
+        "To also harvest the datasets the upstream portal keeps private, enter an API key issued there. "
+        "Private datasets arrive restricted to this organisation. "
+        "The key is stored encrypted and never shown again.",
+    ),
+    "harvest.api_key_stored": (
+        "API 키가 저장되어 있습니다. 비워 두면 그대로 씁니다.",
+        "An API key is stored; leave this empty to keep it.",
+    ),
+    "harvest.f_api_key_clear": ("저장된 API 키 지우기", "Remove the stored API key"),
     "harvest.choose": ("선택하세요", "Choose"),
     "ds.harvested_from": ("수집 출처", "Harvested from"),
     "ds.deleted_upstream": (
