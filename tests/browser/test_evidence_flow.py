@@ -75,17 +75,20 @@ def test_analyst_charts_a_join_and_the_pack_flags_drift(
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ko-KR")
             # the analyst (AI policy division) joins their data with the transport division's
+            # the page opens on another query's link (its result, chart link and save form rendered)
             _sign_in(page, base, "member", "/sql")
             page.wait_for_url(f"{base}/sql")
+            page.goto(f"{base}/sql?sql=SELECT%2042%20AS%20answer")
+            page.wait_for_selector("#sql-chart")
             page.fill("#sql-input", JOIN)
             page.click("#sql-run")
-            page.wait_for_selector("#sql-result")
-            assert "동명동" in page.locator("#sql-result").inner_text()
-            # the address bar now holds the query's link; opening it renders the result with its chart link
+            page.locator("#sql-result", has_text="동명동").wait_for()
+            # the address bar, the chart link and the query a save keeps now follow the query just run
             assert unquote(page.url) == f"{base}/sql?sql={JOIN}"
-            page.reload()
+            assert page.locator(".save-query input[name=sql]").input_value() == JOIN
             page.get_by_role("link", name="차트 만들기").click()
             page.wait_for_url(f"{base}/charts/new**")
+            assert unquote(page.url).replace("+", " ").endswith(JOIN)
             page.select_option("#chart-kind", "bar")
             page.select_option("#chart-x", "행정동")
             page.select_option("#chart-y", "천명당_민원")

@@ -23,6 +23,8 @@
 
   function showError(body) {
     output.textContent = "";
+    var links = document.getElementById("sql-links");  // they were for another query
+    if (links) { links.parentNode.removeChild(links); }
     var box = document.createElement("div");
     box.className = "alert alert-error";
     box.setAttribute("role", "alert");
@@ -39,6 +41,29 @@
     });
     if (!body) { box.appendChild(document.createTextNode(texts.network)); }
     output.appendChild(box);
+  }
+
+  // the links under the result, and the query a save keeps, follow the query just run
+  function followQuery(sql) {
+    var old = document.getElementById("sql-links");
+    if (old) { old.parentNode.removeChild(old); }
+    var links = document.createElement("p");
+    links.className = "small";
+    links.id = "sql-links";
+    var permalink = document.createElement("a");
+    permalink.href = "/sql?sql=" + encodeURIComponent(sql);
+    permalink.textContent = texts.link;
+    var chart = document.createElement("a");
+    chart.href = "/charts/new?sql=" + encodeURIComponent(sql);
+    chart.className = "btn btn-small";
+    chart.id = "sql-chart";
+    chart.textContent = texts.chart;
+    links.appendChild(permalink);
+    links.appendChild(document.createTextNode(" · "));
+    links.appendChild(chart);
+    output.parentNode.insertBefore(links, output.nextSibling);
+    var saved = document.querySelector(".save-query input[name=sql]");
+    if (saved) { saved.value = sql; }
   }
 
   function showResult(body) {
@@ -90,7 +115,9 @@
     fetch("/api/v1/query", { method: "POST", headers: headers(), credentials: "same-origin",
       body: JSON.stringify({ sql: sql, query_id: id, max_rows: 1000 }) })
       .then(function (resp) { return resp.json().then(function (body) { return [resp.ok, body]; }); })
-      .then(function (pair) { if (pair[0]) { showResult(pair[1]); } else { showError(pair[1]); } })
+      .then(function (pair) {
+        if (pair[0]) { showResult(pair[1]); followQuery(sql); } else { showError(pair[1]); }
+      })
       .catch(function () { showError(null); })
       .then(finish);
   });
