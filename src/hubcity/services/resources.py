@@ -541,8 +541,13 @@ class ResourceService:
         log.info("version %s: sealed %s, profile redacted for %s", ver.id, seal, sorted(changes))
         return True
 
-    def _text_index(self, ver: Version) -> dict[str, TextIndexFiles]:
-        """The text indexes of a version's columns (none for versions published before them)."""
+    def _text_index(
+        self, ver: Version, filters: tuple[RowFilter, ...], q: str | None = None
+    ) -> dict[str, TextIndexFiles]:
+        """The text indexes of a version's columns (none for versions published before them), looked
+        up only for a question that can use one: a like filter or ``q``."""
+        if not q and not any(f.op == "like" for f in filters):
+            return {}
         try:
             return version_text_index(ver.columns, ver.parquet_key, self.lake.local_path)
         except Exception:  # noqa: BLE001 - an unreadable index means a plain scan, never a failed query
@@ -752,7 +757,7 @@ class ResourceService:
             query,
             columns=list(types),
             text_columns=text_columns,
-            text_index=self._text_index(ver),
+            text_index=self._text_index(ver, query.filters, query.q),
         )
         selected = set(query.select)
         if self.audit:
@@ -834,7 +839,7 @@ class ResourceService:
             filters=filters,
             limit=min(limit, group_cap) if limit is not None else group_cap,
             sort=sort,
-            text_index=self._text_index(ver),
+            text_index=self._text_index(ver, filters),
             groups_at_most=most_groups(ver.columns, group_by),
         )
         if self.audit:
@@ -915,7 +920,7 @@ class ResourceService:
                 columns=list(types),
                 query=query,
                 text_columns=[n for n, t in types.items() if t == ColumnType.TEXT],
-                text_index=self._text_index(ver) if query is not None else None,
+                text_index=self._text_index(ver, query.filters, query.q) if query is not None else None,
             )
         except BaseException:
             out.unlink(missing_ok=True)

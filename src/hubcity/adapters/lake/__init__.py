@@ -23,11 +23,20 @@ class LocalLake:
         self.root = root
         self.root.mkdir(parents=True, exist_ok=True)
         self._resolved_root = root.resolve()  # resolved once: every read of a version asks for paths
+        # key -> resolved path: resolving walks every folder of the path (a system call each), and
+        # a request for a version's rows asks for the same few keys again and again
+        self._paths: dict[str, Path] = {}
 
     def _path(self, key: str) -> Path:
+        path = self._paths.get(key)
+        if path is not None:
+            return path
         path = (self.root / key).resolve()
         if self._resolved_root not in path.parents:
             raise ValueError(f"key outside the lake: {key}")
+        if len(self._paths) >= 10_000:
+            self._paths.clear()
+        self._paths[key] = path
         return path
 
     def put(self, local: Path, key: str) -> None:
