@@ -472,6 +472,14 @@ SELECT 1, m.profile, CAST(COUNT(*) AS FLOAT) FROM m GROUP BY m.profile"""
 _BY_PROFILES = 2000
 
 
+# the live datasets, counted on the smallest partial index of them (migration 0014): SQLite would
+# otherwise read every row of the wide table (19 ms against 3.5 ms for 100,000 datasets)
+_LIVE_COUNT = {
+    False: "SELECT count(*) FROM datasets WHERE deleted_at IS NULL",
+    True: "SELECT count(*) FROM datasets INDEXED BY ix_datasets_live_popular WHERE deleted_at IS NULL",
+}
+
+
 def listing(
     s: Session, scope: ReadScope, flt: DatasetFilter, *, facets: bool, profiles: dict[int, tuple[Any, ...]]
 ) -> tuple[list[int], int, dict[str, dict[str, int]]] | None:
@@ -486,9 +494,8 @@ def listing(
     """
     if flt.keyword or flt.q or flt.groups:
         return None
-    d = typing.cast(Table, DatasetRow.__table__).c
     indexed = s.scalar(select(_VOCAB.c.df).where(_VOCAB.c.term == _TOTAL)) or 0
-    live = s.scalar(select(func.count()).select_from(DatasetRow.__table__).where(d.deleted_at.is_(None))) or 0
+    live = s.scalar(text(_LIVE_COUNT[s.get_bind().dialect.name == "sqlite"])) or 0
     if indexed != live:
         return None
     bind = _Params()
