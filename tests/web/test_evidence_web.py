@@ -140,6 +140,54 @@ def test_evidence_api_pdf_and_drift(
     assert client.post(f"/api/v1/evidence/{pack['id']}/rerun", headers=partner).status_code == 404
 
 
+def test_the_owner_arranges_tiles_and_nobody_else_may(
+    client: TestClient, services: Services, tables: dict[str, Any]
+) -> None:
+    member = _auth(services, tables, "member")
+    board = client.post("/api/v1/dashboards", json={"title": "배치", "shared": True}, headers=member).json()
+    url = f"/api/v1/dashboards/{board['id']}/tiles"
+    ids = [
+        client.post(
+            url, json={"kind": "number", "title": f"값{n}", "sql": f"SELECT {n}"}, headers=member
+        ).json()["id"]
+        for n in (1, 2, 3)
+    ]
+
+    def order() -> list[str]:
+        got = client.get(f"/api/v1/dashboards/{board['id']}", headers=member).json()
+        return [f"{t['title']}:{t['width']}" for t in got["tiles"]]
+
+    moved = client.patch(f"{url}/{ids[2]}", json={"position": 1, "width": 3, "title": "합계"}, headers=member)
+    assert moved.status_code == 200 and moved.json()["width"] == 3
+    assert order() == ["합계:3", "값1:1", "값2:1"]
+    assert client.patch(f"{url}/{ids[2]}", json={"position": 99}, headers=member).status_code == 200
+    assert order() == ["값1:1", "값2:1", "합계:3"]
+    bad = client.patch(f"{url}/{ids[0]}", json={"width": 4}, headers=member)
+    assert bad.status_code == 422 and "1, 2, 3" in bad.json()["error"]
+    # a shared dashboard is seen by others, and arranged by its owner only
+    other = _auth(services, tables, "other")
+    assert client.get(f"/api/v1/dashboards/{board['id']}", headers=other).status_code == 200
+    assert client.patch(f"{url}/{ids[0]}", json={"position": 3}, headers=other).status_code in (403, 404)
+    assert order() == ["값1:1", "값2:1", "합계:3"]
+
+    # the page: the owner's buttons move, resize and remove; the embed has none
+    csrf = login(client, "member")
+    page = BeautifulSoup(client.get(f"/dashboards/{board['id']}").text, "html.parser")
+    tools = page.select(".tile .tile-tools")
+    assert len(tools) == 3 and tools[0].select_one("button[value=earlier]") is None
+    for control in page.select(".tile-tools select"):
+        assert page.select_one(f"label[for='{control['id']}']") is not None
+    form = f"/dashboards/{board['id']}/tiles"
+    client.post(f"{form}/{ids[2]}", data={"csrf": csrf, "move": "earlier", "width": "3"})
+    client.post(f"{form}/{ids[0]}", data={"csrf": csrf, "width": "2"})
+    assert order() == ["값1:2", "합계:3", "값2:1"]
+    client.post(f"{form}/{ids[1]}", data={"csrf": csrf, "remove": "1"})
+    assert order() == ["값1:2", "합계:3"]
+    assert client.post(f"{form}/{ids[0]}", data={"csrf": "forged", "remove": "1"}).status_code == 403
+    embed = BeautifulSoup(client.get(f"/dashboards/{board['id']}/embed").text, "html.parser")
+    assert embed.select(".tile-tools") == []
+
+
 def test_pages_from_sql_to_evidence_drift(
     client: TestClient, services: Services, tables: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -324,6 +324,48 @@ class ChartService:
         self.store.update_dashboard(board.id, {"updated_at": _now()})
         return tile
 
+    def arrange_tile(
+        self,
+        actor: Actor,
+        dashboard_id: str,
+        tile_id: int,
+        *,
+        title: str | None = None,
+        width: int | None = None,
+        position: int | None = None,
+    ) -> Tile:
+        """Rename a tile, make it 1–3 grid columns wide, or move it to ``position`` (1 = first; past
+        the end = last); only the dashboard's owner may."""
+        board = self._own_dashboard(actor, dashboard_id)
+        order = [t.id for t in board.tiles]
+        if tile_id not in order:
+            raise NotFound.of("타일", "Tile", str(tile_id))
+        fields: dict[str, Any] = {}
+        if title is not None:
+            if not title.strip():
+                raise InvalidInput(
+                    "타일 제목을 쓰세요.",
+                    "Give the tile a title.",
+                    [FieldError("title", "비었습니다", "empty")],
+                )
+            fields["title"] = title.strip()[:200]
+        if width is not None:
+            if width not in (1, 2, 3):
+                raise InvalidInput(
+                    f"타일 너비는 1, 2, 3 중 하나입니다: {width}",
+                    f"A tile is 1, 2 or 3 columns wide: {width}",
+                    [FieldError("width", "1, 2, 3 중 하나", "1, 2 or 3")],
+                )
+            fields["width"] = width
+        if fields:
+            self.store.update_tile(board.id, tile_id, fields)
+        if position is not None:
+            order.remove(tile_id)
+            order.insert(max(0, min(position - 1, len(order))), tile_id)
+            self.store.order_tiles(board.id, order)
+        board = self.store.update_dashboard(board.id, {"updated_at": _now()})
+        return next(t for t in board.tiles if t.id == tile_id)
+
     def remove_tile(self, actor: Actor, dashboard_id: str, tile_id: int) -> None:
         board = self._own_dashboard(actor, dashboard_id)
         if not self.store.delete_tile(board.id, tile_id):

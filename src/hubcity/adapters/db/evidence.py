@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from hubcity.adapters.db.tables import ChartRow, DashboardRow, DashboardTileRow, EvidencePackRow
@@ -182,6 +182,26 @@ class EvidenceStore:
             s.add(row)
             s.flush()
             return _tile(row)
+
+    def update_tile(self, dashboard_id: str, tile_id: int, fields: dict[str, Any]) -> Tile | None:
+        with self._tx() as s:
+            row = s.get(DashboardTileRow, tile_id)
+            if row is None or row.dashboard_id != dashboard_id:
+                return None
+            for key, value in fields.items():
+                setattr(row, key, value)
+            s.flush()
+            return _tile(row)
+
+    def order_tiles(self, dashboard_id: str, tile_ids: list[int]) -> None:
+        """Number the dashboard's tiles 1, 2, … in the order given."""
+        with self._tx() as s:
+            for n, tile_id in enumerate(tile_ids, 1):
+                s.execute(
+                    update(DashboardTileRow)
+                    .where(DashboardTileRow.dashboard_id == dashboard_id, DashboardTileRow.id == tile_id)
+                    .values(position=n)
+                )
 
     def delete_tile(self, dashboard_id: str, tile_id: int) -> bool:
         with self._tx() as s:

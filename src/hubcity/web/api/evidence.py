@@ -117,6 +117,12 @@ class TileCreate(BaseModel):
     width: int = Field(1, ge=1, le=3)
 
 
+class TileUpdate(BaseModel):
+    title: str | None = None
+    width: int | None = Field(None, description="grid columns: 1, 2 or 3")
+    position: int | None = Field(None, ge=1, description="1 = first; past the last = last")
+
+
 class TileRead(BaseModel):
     id: int
     kind: str
@@ -385,6 +391,21 @@ def add_tile(dashboard_id: str, body: TileCreate, services: ServicesDep, actor: 
         chart_id=body.chart_id,
         sql=body.sql,
         width=body.width,
+    )
+    return TileRead.of(tile)
+
+
+@router.patch(
+    "/dashboards/{dashboard_id}/tiles/{tile_id}",
+    response_model=TileRead,
+    tags=["dashboards"],
+    summary="Rename, resize or move a tile (the dashboard's owner)",
+)
+def arrange_tile(
+    dashboard_id: str, tile_id: int, body: TileUpdate, services: ServicesDep, actor: ActorDep
+) -> TileRead:
+    tile = services.charts.arrange_tile(
+        actor, dashboard_id, tile_id, title=body.title, width=body.width, position=body.position
     )
     return TileRead.of(tile)
 

@@ -201,6 +201,7 @@ def _dashboard(
         "tiles": tiles,
         "filters": view.filters,
         "mine": view.dashboard.owner_id == actor.user_id,
+        "editable": view.dashboard.owner_id == actor.user_id and not embed,
         "embed": embed,
         "embed_url": f"/dashboards/{dashboard_id}/embed"
         + (f"?{urlencode({f'f.{k}': v for k, v in view.filters.items()})}" if view.filters else ""),
@@ -239,6 +240,37 @@ def dashboard_tile(
     check_csrf(request, csrf)
     services.charts.add_tile(actor, dashboard_id, kind="number", title=title, sql=sql)
     return RedirectResponse(f"/dashboards/{dashboard_id}", status_code=303)
+
+
+@router.post("/dashboards/{dashboard_id}/tiles/{tile_id}", name="dashboard_tile_arrange")
+def dashboard_tile_arrange(
+    request: Request,
+    dashboard_id: str,
+    tile_id: int,
+    services: ServicesDep,
+    actor: ActorDep,
+    csrf: Annotated[str, Form()] = "",
+    move: Annotated[str, Form()] = "",
+    width: Annotated[str, Form()] = "",
+    remove: Annotated[str, Form()] = "",
+) -> Response:
+    """The owner's buttons on a tile: earlier / later, a width, or remove."""
+    check_csrf(request, csrf)
+    if remove:
+        services.charts.remove_tile(actor, dashboard_id, tile_id)
+        return RedirectResponse(f"/dashboards/{dashboard_id}", status_code=303)
+    board = services.charts.get_dashboard(actor, dashboard_id)
+    ids = [t.id for t in board.tiles]
+    at = ids.index(tile_id) + 1 if tile_id in ids else 1
+    position = {"earlier": max(1, at - 1), "later": at + 1}.get(move)
+    services.charts.arrange_tile(
+        actor,
+        dashboard_id,
+        tile_id,
+        width=int(width) if width.isdigit() else None,
+        position=position,
+    )
+    return RedirectResponse(f"/dashboards/{dashboard_id}#tile-{tile_id}", status_code=303)
 
 
 # -- evidence packs ----------------------------------------------------------------------------
