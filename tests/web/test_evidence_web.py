@@ -188,6 +188,37 @@ def test_the_owner_arranges_tiles_and_nobody_else_may(
     assert embed.select(".tile-tools") == []
 
 
+def test_a_pack_shared_by_link_opens_for_those_who_may_read_its_tables(
+    client: TestClient, services: Services, tables: dict[str, Any]
+) -> None:
+    member, other = _auth(services, tables, "member"), _auth(services, tables, "other")
+    made = client.post("/api/v1/evidence", json={"title": "공유 전", "sql": JOIN}, headers=member)
+    assert made.status_code == 201 and made.json()["shared"] is False
+    url = f"/api/v1/evidence/{made.json()['id']}"
+    assert client.get(url, headers=other).status_code == 404  # not shared yet: no such pack
+    assert client.patch(url, json={"shared": True}, headers=other).status_code == 404
+    shared = client.patch(url, json={"shared": True}, headers=member)
+    assert shared.status_code == 200 and shared.json()["shared"] is True
+    assert client.get(url, headers=other).json()["title"] == "공유 전"  # staff who read both tables
+    assert client.patch(url, json={"shared": False}, headers=other).status_code == 403  # owner only
+    assert client.get(url, headers=_auth(services, tables, "partner")).status_code == 404  # tables unreadable
+    assert client.get(url).status_code == 404  # anonymous: the tables are internal
+    # the owner's page offers the switch; the link is closed again from there
+    csrf = login(client, "member")
+    page = BeautifulSoup(client.get(f"/evidence/{made.json()['id']}").text, "html.parser")
+    assert "링크로 공유 중" in page.select_one("#share-state").get_text()
+    client.post(f"/evidence/{made.json()['id']}/share", data={"csrf": csrf, "shared": "false"})
+    assert client.get(url, headers=other).status_code == 404
+    # and a pack made from the chart form with the box ticked is shared from the start
+    form = client.post(
+        "/evidence",
+        data={"csrf": csrf, "title": "처음부터", "sql": JOIN, "shared": "true"},
+        follow_redirects=False,
+    )
+    assert form.status_code == 303
+    assert client.get("/api/v1" + form.headers["location"], headers=other).json()["shared"] is True
+
+
 def test_pages_from_sql_to_evidence_drift(
     client: TestClient, services: Services, tables: dict[str, Any], tmp_path: Path
 ) -> None:

@@ -50,6 +50,7 @@ class EvidencePack:
     rows: list[dict[str, Any]]
     truncated: bool
     created_at: datetime
+    shared: bool = False  # opens for anyone with the link who may read every pinned table
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,14 @@ from hubcity.domain.accounts import Actor
 from hubcity.domain.charts import ChartOptions, check_options
 from hubcity.domain.evidence import Drift, EvidencePack, NewerVersion, PinnedTable, compare_results
 from hubcity.domain.query import QueryResult, TableRef
-from hubcity.errors import AuthenticationFailed, FieldError, InvalidInput, NotFound, PlatformError
+from hubcity.errors import (
+    AuthenticationFailed,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    PlatformError,
+)
 from hubcity.ports import EvidenceDocumentWriter, MetadataStore, SqlRewriter
 from hubcity.services.charts import ChartData, ChartService
 from hubcity.services.query import QueryService
@@ -93,6 +100,7 @@ class EvidenceService:
         narrative: str = "",
         chart: ChartOptions | None = None,
         shared_with: list[str] | None = None,
+        shared: bool = False,
     ) -> EvidencePack:
         if actor.user_id is None:
             raise AuthenticationFailed("증거 자료를 만들려면 로그인하세요.", "Sign in to make a pack.")
@@ -125,6 +133,7 @@ class EvidenceService:
                 "narrative": narrative.strip(),
                 "owner_id": actor.user_id,
                 "shared_with": list(dict.fromkeys(users)),
+                "shared": shared,
                 "sql": sql,
                 "pinned_sql": pinned_sql,
                 "pinned": [p.__dict__ for p in pins],
@@ -146,12 +155,26 @@ class EvidenceService:
             actor.sysadmin
             or (actor.user_id is not None and pack.owner_id == actor.user_id)
             or (actor.username is not None and actor.username in pack.shared_with)
+            or pack.shared
         ):
             return False
         try:
             return all(self.query.bind_table(actor, _pinned_ref(p)) is not None for p in pack.pinned)
         except PlatformError:
             return False
+
+    def share_pack(self, actor: Actor, pack_id: str, shared: bool) -> EvidencePack:
+        """Open the pack to anyone with its link who may read every table it pins (or close it
+        again); only its owner may."""
+        pack = self.get_pack(actor, pack_id)
+        if pack.owner_id != actor.user_id:
+            raise PermissionDenied(
+                "자기가 만든 증거 자료만 공유 설정을 바꿀 수 있습니다.", "Only the pack's owner may share it."
+            )
+        done = self.store.share_evidence_pack(pack.id, shared)
+        if done is None:
+            raise NotFound.of("증거 자료", "Evidence pack", pack_id)
+        return done
 
     def list_packs(self, actor: Actor) -> list[EvidencePack]:
         if actor.user_id is None or actor.username is None:

@@ -90,6 +90,7 @@ def _pack(row: EvidencePackRow) -> EvidencePack:
         rows=list(result.get("rows", [])),
         truncated=bool(result.get("truncated", False)),
         created_at=_aware(row.created_at),
+        shared=bool(row.shared),
     )
 
 
@@ -225,6 +226,15 @@ class EvidenceStore:
         with self._tx() as s:
             row = s.get(EvidencePackRow, pack_id)
             return _pack(row) if row else None
+
+    def share_evidence_pack(self, pack_id: str, shared: bool) -> EvidencePack | None:
+        with self._tx() as s:
+            row = s.get(EvidencePackRow, pack_id)
+            if row is None:
+                return None
+            row.shared = shared
+            s.flush()
+            return _pack(row)
 
     def list_evidence_packs(self, owner_id: int, username: str) -> list[EvidencePack]:
         """The owner's packs and, newest first, those shared with ``username``."""

@@ -25,6 +25,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import (
+    false as sa_false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 NAMING = {
@@ -511,6 +514,7 @@ class EvidencePackRow(Base):
     narrative: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     shared_with: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())  # by link
     sql: Mapped[str] = mapped_column(Text)
     pinned_sql: Mapped[str] = mapped_column(Text)
     pinned: Mapped[list[Any]] = mapped_column(JSON, default=list)

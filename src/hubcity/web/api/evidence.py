@@ -195,6 +195,11 @@ class EvidenceCreate(BaseModel):
     narrative: str = ""
     chart: ChartOptionsIn | None = None
     shared_with: list[str] = Field(default_factory=list, description="usernames who may open it")
+    shared: bool = Field(False, description="open to anyone with the link who may read every table it pins")
+
+
+class EvidenceShare(BaseModel):
+    shared: bool = Field(description="open to anyone with the link who may read every table it pins")
 
 
 class PinRead(BaseModel):
@@ -210,6 +215,7 @@ class EvidenceRead(BaseModel):
     narrative: str
     owner: str
     shared_with: list[str]
+    shared: bool
     sql: str
     pinned_sql: str
     pinned: list[PinRead]
@@ -230,6 +236,7 @@ class EvidenceRead(BaseModel):
             narrative=p.narrative,
             owner=p.owner_name,
             shared_with=p.shared_with,
+            shared=p.shared,
             sql=p.sql,
             pinned_sql=p.pinned_sql,
             pinned=[PinRead(**p.__dict__) for p in p.pinned],
@@ -437,6 +444,7 @@ def create_pack(body: EvidenceCreate, services: ServicesDep, actor: ActorDep) ->
         narrative=body.narrative,
         chart=body.chart.options() if body.chart else None,
         shared_with=body.shared_with,
+        shared=body.shared,
     )
     return EvidenceRead.of(pack)
 
@@ -460,6 +468,16 @@ def pack_png(pack_id: str, services: ServicesDep, actor: ActorDep) -> Response:
 @router.get("/evidence/{pack_id}", response_model=EvidenceRead, tags=["evidence"], summary="An evidence pack")
 def get_pack(pack_id: str, services: ServicesDep, actor: ActorDep) -> EvidenceRead:
     return EvidenceRead.of(services.evidence.get_pack(actor, pack_id))
+
+
+@router.patch(
+    "/evidence/{pack_id}",
+    response_model=EvidenceRead,
+    tags=["evidence"],
+    summary="Share the pack by link, or stop sharing it (its owner)",
+)
+def share_pack(pack_id: str, body: EvidenceShare, services: ServicesDep, actor: ActorDep) -> EvidenceRead:
+    return EvidenceRead.of(services.evidence.share_pack(actor, pack_id, body.shared))
 
 
 @router.post(

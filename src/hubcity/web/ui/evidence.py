@@ -291,6 +291,7 @@ def evidence_create(
     sql: Annotated[str, Form()] = "",
     narrative: Annotated[str, Form()] = "",
     shared_with: Annotated[str, Form()] = "",
+    shared: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "",
     x: Annotated[str, Form()] = "",
     y: Annotated[str, Form()] = "",
@@ -300,9 +301,29 @@ def evidence_create(
     check_csrf(request, csrf)
     chart = ChartOptions(kind=kind, x=x, y=y, color=color, aggregate=aggregate, title=title) if kind else None
     pack = services.evidence.create_pack(
-        actor, title=title, sql=sql, narrative=narrative, chart=chart, shared_with=_split(shared_with)
+        actor,
+        title=title,
+        sql=sql,
+        narrative=narrative,
+        chart=chart,
+        shared_with=_split(shared_with),
+        shared=shared == "true",
     )
     return RedirectResponse(f"/evidence/{pack.id}", status_code=303)
+
+
+@router.post("/evidence/{pack_id}/share", name="evidence_share")
+def evidence_share(
+    request: Request,
+    pack_id: str,
+    services: ServicesDep,
+    actor: ActorDep,
+    csrf: Annotated[str, Form()] = "",
+    shared: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf)
+    services.evidence.share_pack(actor, pack_id, shared == "true")
+    return RedirectResponse(f"/evidence/{pack_id}", status_code=303)
 
 
 def _pack_page(
@@ -316,6 +337,7 @@ def _pack_page(
         "svg": _svg(services.charts.svg(data)) if data else None,
         "drift": done.drift if done else None,
         "permanent": str(request.base_url).rstrip("/") + f"/evidence/{pack.id}",
+        "mine": pack.owner_id == actor.user_id,
     }
     out: dict[str, Any] = EvidenceRead.of(pack).model_dump()
     if done:
