@@ -23,10 +23,8 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
-)
-from sqlalchemy import (
-    false as sa_false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -514,7 +512,7 @@ class EvidencePackRow(Base):
     narrative: Mapped[str] = mapped_column(Text, default="")
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     shared_with: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())  # by link
+    shared: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # by link
     sql: Mapped[str] = mapped_column(Text)
     pinned_sql: Mapped[str] = mapped_column(Text)
     pinned: Mapped[list[Any]] = mapped_column(JSON, default=list)
