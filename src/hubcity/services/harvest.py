@@ -420,13 +420,14 @@ class HarvestService:
         self.store.update_run(run_id, fields)
 
     def _harvest(self, run_id: int, source: HarvestSource, *, restore: bool = False) -> dict[str, int]:
+        api_key = self._api_key(source)  # unsealed once, for this run's listing and files
         remotes = self.transport.list_datasets(
             str(source.kind),
             source.url,
             filter_org=source.filter_org,
             filter_q=source.filter_q,
             limit=self.max_datasets,
-            api_key=self._api_key(source),
+            api_key=api_key,
         )
         actor = _harvester(source)
         objects = {o.identifier: o for o in self.store.list_objects(source.id)}
@@ -462,7 +463,7 @@ class HarvestService:
                 )
                 continue
             try:
-                kind, name, diff = self._one(source, actor, remote, obj)
+                kind, name, diff = self._one(source, actor, remote, obj, api_key)
                 log_change(kind, remote.identifier, title, name, diff=diff)
             except _DatasetFailed as exc:
                 log_change(
@@ -554,7 +555,12 @@ class HarvestService:
         )  # pragma: no cover - 98 clashes
 
     def _one(
-        self, source: HarvestSource, actor: Actor, remote: RemoteDataset, obj: HarvestObject | None
+        self,
+        source: HarvestSource,
+        actor: Actor,
+        remote: RemoteDataset,
+        obj: HarvestObject | None,
+        api_key: str | None = None,
     ) -> tuple[ChangeKind, str, dict[str, list[Any]]]:
         content_hash = remote.content_hash()
         dataset = self.meta.find_dataset_by_id(obj.dataset_id) if obj and obj.dataset_id else None
@@ -601,7 +607,7 @@ class HarvestService:
                 pending = {}
         for res_name, remote_file in pending.items():
             try:
-                if self._fetch(source, actor, dataset, res_name, remote_file, agreement):
+                if self._fetch(source, actor, dataset, res_name, remote_file, agreement, api_key):
                     diff.setdefault("files", [None, []])[1].append(res_name)
                 fetched[res_name] = remote_file.fingerprint
             except PlatformError as exc:
@@ -653,6 +659,7 @@ class HarvestService:
         resource: str,
         remote: RemoteFile,
         agreement: Agreement | None,
+        api_key: str | None = None,
     ) -> bool:
         """Download one file and ingest it as a new version; False when it was the same file again.
 
@@ -669,7 +676,7 @@ class HarvestService:
                 remote.url,
                 path,
                 max_bytes=self.max_file_bytes,
-                api_key=self._api_key(source),
+                api_key=api_key,
                 key_for=source.url,
             )
             job = self.resources.start_upload(

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from hubcity.adapters.engines.parsetree import walk
 from hubcity.adapters.engines.textindex import ROW_NUMBER, ilike_condition, like_condition
 from hubcity.domain.query import BoundTable
 
@@ -52,19 +53,9 @@ def _fold(name: str) -> str:
     return name.casefold()
 
 
-def _walk(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _walk(value)
-
-
 def _cte_names(tree: dict[str, Any]) -> set[str]:
     names: set[str] = set()
-    for node in _walk(tree):
+    for node in walk(tree):
         cte_map = node.get("cte_map")
         if isinstance(cte_map, dict):
             names.update(_fold(str(e.get("key") or "")) for e in cte_map.get("map") or [])
@@ -140,7 +131,7 @@ def index_uses(
     by_name = {(_fold(t.schema), _fold(t.name)): t for t in tables}  # every hub table: its columns
     ctes = _cte_names(tree)
     uses: list[IndexedTable] = []
-    for node in _walk(tree):
+    for node in walk(tree):
         if node.get("type") != "SELECT_NODE" or node.get("sample") or not node.get("where_clause"):
             continue
         refs: list[dict[str, Any] | None] = []

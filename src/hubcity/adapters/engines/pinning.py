@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from hubcity.adapters.engines.duckdb import _q
-from hubcity.adapters.engines.sandbox import table_ref, walk
+from hubcity.adapters.engines.parsetree import table_ref, walk
 from hubcity.domain.query import TableRef
 from hubcity.errors import QueryError
 

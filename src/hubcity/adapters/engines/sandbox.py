@@ -26,6 +26,7 @@ import duckdb
 
 from hubcity.adapters.engines.duckdb import _jsonable, _lit, _lowerer, _q, _source
 from hubcity.adapters.engines.indexed import IndexedTable, index_uses, rewrite, view_condition
+from hubcity.adapters.engines.parsetree import table_ref, walk
 from hubcity.adapters.engines.sealing import ColumnSealer
 from hubcity.domain.query import BoundTable, QueryResult, TableRef
 from hubcity.errors import QueryCancelled, QueryError, QueryTimeout
@@ -42,25 +43,6 @@ _SPARES = 2
 _INDEXED = '"#indexed"'  # schema of the views narrowed by a text index (see indexed.py)
 
 log = logging.getLogger(__name__)
-
-
-def walk(node: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from walk(value)
-
-
-def table_ref(node: dict[str, Any]) -> TableRef:
-    """The table a BASE_TABLE node of DuckDB's parse tree names."""
-    return TableRef(
-        catalog=str(node.get("catalog_name") or "") or None,
-        schema=str(node.get("schema_name") or "") or None,
-        name=str(node.get("table_name") or ""),
-    )
 
 
 def _sql_error(exc: Exception) -> QueryError:
@@ -163,13 +145,18 @@ class DuckSqlEngine:
             self._parser.close()
 
     # -- parsing -----------------------------------------------------------------------------
+    def _tree(self, sql: str) -> dict[str, Any]:
+        """DuckDB's parse tree of ``sql`` (``{"error": true, …}`` when it does not parse)."""
+        with self._parser_lock:
+            row = self._parser.execute("SELECT json_serialize_sql($1)", [sql]).fetchone()
+        tree: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
+        return tree
+
     def tables_of(self, sql: str) -> list[TableRef]:
         """The tables a SELECT names; anything but one SELECT without table functions is refused."""
         if not sql.strip():
             raise QueryError("SQL 문이 비어 있습니다.", "The SQL statement is empty.")
-        with self._parser_lock:
-            row = self._parser.execute("SELECT json_serialize_sql($1)", [sql]).fetchone()
-        tree: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
+        tree = self._tree(sql)
         if tree.get("error"):
             if tree.get("error_type") == "parser":
                 where = _line_of(sql, tree.get("position"))
@@ -201,12 +188,6 @@ class DuckSqlEngine:
         return refs
 
     # -- running -----------------------------------------------------------------------------
-    def _tree(self, sql: str) -> dict[str, Any]:
-        with self._parser_lock:
-            row = self._parser.execute("SELECT json_serialize_sql($1)", [sql]).fetchone()
-        tree: dict[str, Any] = json.loads(row[0]) if row else {"error": True}
-        return tree
-
     @contextmanager
     def _sandbox(self, tables: list[BoundTable], sql: str) -> Iterator[tuple[duckdb.DuckDBPyConnection, str]]:
         """A locked connection with the tables' views, and the SQL to run on it: ``sql`` with the
