@@ -16,13 +16,17 @@ Queries:
 - q3: top-10 처리부서 by count for rows whose 민원내용 contains '주차';
 - q4: the same for '공영주차장'.
 
-Systems, timed in the same run, interleaved, ``--runs`` times each after one untimed pass:
+Systems, timed in the same run, interleaved, after one untimed pass (``--local-runs`` times each
+on hubcity and DuckDB, ``--runs`` times on each PostgreSQL setting):
 
 - hubcity: ``GET …/aggregate`` over HTTP to a uvicorn server on loopback (anonymous, public
-  dataset), from request to the last byte of the JSON;
+  dataset), on one kept-alive connection (``http.client``), from the request to the parsed JSON;
+- hubcity-httpx: the same request through httpx (a diagnostic: what a client library adds on
+  its own side);
 - hubcity-sql: ``POST /api/v1/query`` with the same SQL (the sandbox reads the Parquet file, and
   the LIKE of q3 and q4 through the column's text index);
-- duckdb: the same SQL on the same Parquet file in this process (2 threads, connection kept open);
+- duckdb: the same SQL on the same Parquet file in this process, with hubcity's reader settings
+  (2 threads, 1 GB, the Parquet metadata cache), on a connection kept open;
 - pg-none / pg-btree / pg-trgm: PostgreSQL with no index, with only the b-tree indexes, and with
   every index (the others are dropped inside a transaction that is rolled back).
 
@@ -46,7 +50,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bench._server import serve
+from bench._server import Http, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = Path(__file__).resolve().parent / "out"
@@ -55,7 +59,7 @@ DEFAULT_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 PG_DB = "hubcity_bench"
 DATASET, RESOURCE = "bench-complaints", "complaints"
 QUERIES = ("q1", "q2", "q3", "q4")
-SYSTEMS = ("hubcity", "hubcity-sql", "duckdb", "pg-none", "pg-btree", "pg-trgm")
+SYSTEMS = ("hubcity", "hubcity-sql", "duckdb", "hubcity-httpx", "pg-none", "pg-btree", "pg-trgm")
 MARCH = ("2024-03-01", "2024-03-31")
 
 PG_COLUMNS = [
@@ -342,7 +346,16 @@ def _time(
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rows", type=int, default=10_000_000, help="rows in the 민원 table (10,000,000)")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs of each query per system (5)")
+    parser.add_argument(
+        "--runs", type=int, default=5, help="timed runs of each query on each PostgreSQL setting (5)"
+    )
+    parser.add_argument(
+        "--local-runs",
+        type=int,
+        default=20,
+        help="timed runs of each query on hubcity and DuckDB (20: a median of 5 runs of a 10 ms query "
+        "moved by ±20 %% between identical runs on a shared machine)",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--port", type=int, default=8767)
     parser.add_argument("--dsn", default=os.environ.get("BENCH_PG_DSN", DEFAULT_DSN), help="PostgreSQL DSN")
@@ -382,24 +395,27 @@ def run(args: argparse.Namespace) -> int:
 
     parquet = Path(ingest["parquet"])
     duck = duckdb.connect(config={"threads": 2, "memory_limit": "1GB"})
+    duck.execute("SET parquet_metadata_cache = true")  # as hubcity's reader: the same engine, like for like
     duck_sql = _sql(f"read_parquet('{parquet}')")
     sandbox_sql = _sql(f'"{DATASET}"."{RESOURCE}"')
     times: dict[str, dict[str, list[float]]] = {s: {q: [] for q in QUERIES} for s in SYSTEMS}
     digests: dict[str, dict[str, str]] = {s: {} for s in SYSTEMS}
     with serve(cache, _env(cache), args.port, f"/api/v1/datasets/{DATASET}") as base:
-        client = httpx.Client(base_url=base, timeout=120)
+        client = Http(base)
+        httpx_client = httpx.Client(base_url=base, timeout=120)
         api = _api_params()
         agg_url = f"/api/v1/datasets/{DATASET}/resources/{RESOURCE}/aggregate"
 
         def hub(q: str) -> list[tuple[Any, ...]]:
-            res = client.get(agg_url, params=api[q])
+            return [tuple(r.values()) for r in client.get(agg_url, api[q])["rows"]]
+
+        def hub_httpx(q: str) -> list[tuple[Any, ...]]:
+            res = httpx_client.get(agg_url, params=api[q])
             res.raise_for_status()
             return [tuple(r.values()) for r in res.json()["rows"]]
 
         def hub_sql(q: str) -> list[tuple[Any, ...]]:
-            res = client.post("/api/v1/query", json={"sql": sandbox_sql[q]})
-            res.raise_for_status()
-            return [tuple(r.values()) for r in res.json()["rows"]]
+            return [tuple(r.values()) for r in client.post("/api/v1/query", {"sql": sandbox_sql[q]})["rows"]]
 
         def direct(q: str) -> list[tuple[Any, ...]]:
             return list(duck.execute(duck_sql[q]).fetchall())
@@ -408,12 +424,14 @@ def run(args: argparse.Namespace) -> int:
             "hubcity": hub,
             "hubcity-sql": hub_sql,
             "duckdb": direct,
+            "hubcity-httpx": hub_httpx,  # a diagnostic: after the systems the targets compare
         }
         ran = list(runners)
         try:
-            _time(runners, args.runs, times, digests, "hubcity and DuckDB")
+            _time(runners, args.local_runs, times, digests, "hubcity and DuckDB")
         finally:
             client.close()
+            httpx_client.close()
     if "postgres" not in skipped:
         # one setting at a time: each drops the indexes it must not use inside its own transaction
         table = pg_info["table"]
@@ -477,8 +495,11 @@ def _print(
 ) -> None:
     stats = report["stats"]
     systems = list(stats)
-    print(f"\nquery latency, {args.rows:,} rows, {args.runs} runs (ms, median / p95)")
-    print(f"{'system':<12}" + "".join(f"{q:>18}" for q in QUERIES))
+    print(
+        f"\nquery latency, {args.rows:,} rows, {args.local_runs} runs on hubcity and DuckDB, "
+        f"{args.runs} on PostgreSQL (ms, median / p95)"
+    )
+    print(f"{'system':<14}" + "".join(f"{q:>18}" for q in QUERIES))
     for s in systems:
         cells = "".join(
             f"{stats[s][q]['median_ms']:>9.1f} /{stats[s][q]['p95_ms']:>7.1f}"
@@ -486,7 +507,7 @@ def _print(
             else f"{'-':>18}"
             for q in QUERIES
         )
-        print(f"{s:<12}{cells}")
+        print(f"{s:<14}{cells}")
     print("\nanswers (digest of groups and counts; must agree across systems):")
     for q, by in report["answers"].items():
         same = len(set(by.values())) == 1
@@ -526,6 +547,7 @@ def _write_json(
         "started": started.isoformat(timespec="seconds"),
         "rows": args.rows,
         "runs": args.runs,
+        "local_runs": args.local_runs,
         "seed": args.seed,
         "machine": {
             "cpus": os.cpu_count(),
@@ -535,6 +557,7 @@ def _write_json(
             "note": "2 shared cores; other work ran on the machine during the run",
         },
         "versions": versions,
+        "timed_with": "http.client, one kept-alive connection (hubcity-httpx: httpx)",
         "ingest": ingest,
         "postgres": pg_info,
         "skipped": skipped,
